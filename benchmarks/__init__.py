@@ -1,0 +1,1 @@
+"""Benchmark commands: each prints a table of ratios against a baseline measured in the same run."""

@@ -1,0 +1,6 @@
+"""Synthetic data the notebooks use, made by seeded code of ours (no downloads).
+
+- ``course_utils.datasets.images``: procedural RGB images for transfer learning (notebooks 03, 05)
+- ``course_utils.datasets.text``: a corpus and a labelled review set for sentiment (notebook 04)
+- ``course_utils.datasets.tabular``: binary classification for logistic regression (notebook 02)
+"""
