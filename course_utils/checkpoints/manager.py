@@ -1,0 +1,272 @@
+"""CheckpointManager: save, list, restore latest or best, keep what the policy says.
+
+The manager owns every decision about persistence, so the ``Trainer`` stays a plain loop:
+
+- ``maybe_save(metrics)`` asks the ``CheckpointPolicy`` whether a save is due; ``save`` saves.
+- A save writes the ``ModelState`` into a staging folder, adds a manifest with a sha256 per
+  file, publishes it through ``Storage`` (atomic), updates the best-so-far record, and only then
+  deletes checkpoints the policy no longer keeps. It refuses to overwrite an existing step.
+- ``restore_latest`` verifies checksums and falls back, with a warning naming it, past a
+  truncated or corrupted checkpoint to the newest valid one.
+- The best-so-far record lives in storage (``best.json``), so "best" survives a restart.
+- ``async_save=True``: the state is snapshotted on the training thread (serialised to memory)
+  and written, checksummed and committed by a background thread. A background failure is raised
+  at the next ``save`` or at ``wait()``.
+
+Taught in notebook 01; notebooks 02 and 06 reuse it.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import json
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Mapping
+
+from course_utils.checkpoints.manifest import (
+    MANIFEST,
+    CorruptCheckpointError,
+    read_manifest,
+    verify,
+    write_manifest,
+)
+from course_utils.checkpoints.policy import CheckpointPolicy
+from course_utils.checkpoints.state import ModelState, tf
+from course_utils.checkpoints.storage import Storage
+
+__all__ = ["CheckpointInfo", "CheckpointManager", "CheckpointSaveError"]
+
+BEST_RECORD = "best.json"
+_STATE_PREFIX = "state"
+
+
+class CheckpointSaveError(RuntimeError):
+    """A background (async) save failed; raised at the next save or at ``wait()``."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckpointInfo:
+    """What the manager knows about one committed checkpoint (read from its manifest)."""
+
+    name: str
+    step: int
+    epoch: int
+    metrics: dict[str, float]
+    reason: str
+
+
+class CheckpointManager:
+    """Persistence for a ``ModelState`` in a ``Storage``, following a ``CheckpointPolicy``."""
+
+    def __init__(
+        self,
+        state: ModelState,
+        storage: Storage,
+        policy: CheckpointPolicy | None = None,
+        *,
+        async_save: bool = False,
+        prefix: str = "ckpt",
+    ) -> None:
+        if not isinstance(state, ModelState):
+            raise TypeError(f"state must be a ModelState, got {type(state).__name__}")
+        if not isinstance(storage, Storage):
+            raise TypeError(f"storage must be a Storage, got {type(storage).__name__}")
+        self.state, self.storage = state, storage
+        self.policy = policy or CheckpointPolicy()
+        self.prefix = prefix
+        self._lock = threading.Lock()
+        self._executor = concurrent.futures.ThreadPoolExecutor(1) if async_save else None
+        self._pending: tuple[str, concurrent.futures.Future] | None = None
+        self._last_save = time.monotonic()
+        for leftover in storage.discard_incomplete():
+            warnings.warn(f"removed an incomplete checkpoint write: {leftover}", stacklevel=2)
+        self._infos = self._read_infos()
+        record = storage.read_record(BEST_RECORD)
+        self._best: dict | None = json.loads(record) if record else None
+
+    def __repr__(self) -> str:
+        return f"CheckpointManager({self.storage!r}, {len(self._infos)} checkpoints)"
+
+    def __enter__(self) -> CheckpointManager:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- listing
+    def _read_infos(self) -> dict[str, CheckpointInfo]:
+        infos = {}
+        for name in self.storage.list_checkpoints():
+            if not name.startswith(f"{self.prefix}-"):
+                continue
+            try:
+                manifest = read_manifest(self.storage.read_file(name, MANIFEST), name)
+            except (CorruptCheckpointError, FileNotFoundError) as error:
+                warnings.warn(f"skipping checkpoint {name}: {error}", stacklevel=3)
+                continue
+            infos[name] = CheckpointInfo(
+                name, manifest["step"], manifest["epoch"], manifest["metrics"], manifest["reason"]
+            )
+        return infos
+
+    def refresh(self) -> None:
+        """Re-read the listing and the best record (after another process wrote)."""
+        self.wait()
+        self._infos = self._read_infos()
+        record = self.storage.read_record(BEST_RECORD)
+        self._best = json.loads(record) if record else None
+
+    def checkpoints(self) -> list[CheckpointInfo]:
+        """Committed checkpoints, oldest first."""
+        with self._lock:
+            return sorted(self._infos.values(), key=lambda info: info.step)
+
+    @property
+    def latest(self) -> CheckpointInfo | None:
+        infos = self.checkpoints()
+        return infos[-1] if infos else None
+
+    @property
+    def best(self) -> dict | None:
+        """The best-so-far record: ``{"name", "step", "monitor", "value"}`` or None."""
+        return dict(self._best) if self._best else None
+
+    # ------------------------------------------------------------------ saving
+    def maybe_save(self, metrics: Mapping[str, float] | None = None) -> CheckpointInfo | None:
+        """Save if the policy says a checkpoint is due at the current step."""
+        metrics = dict(metrics or {})
+        reason = self.policy.reason_to_save(
+            step=int(self.state.step),
+            seconds_since_save=time.monotonic() - self._last_save,
+            metrics=metrics,
+            best=self._best["value"] if self._best else None,
+        )
+        return self.save(metrics, reason=reason) if reason else None
+
+    def save(
+        self, metrics: Mapping[str, float] | None = None, *, reason: str = "manual"
+    ) -> CheckpointInfo:
+        """Save the state at its current step now. Raises ValueError if that step exists."""
+        self.wait()  # one write at a time; raises a failed background save
+        step = int(self.state.step)
+        name = f"{self.prefix}-{step:010d}"
+        if name in self._infos:
+            raise ValueError(
+                f"a checkpoint for step {step} already exists ({name}); refusing to overwrite it"
+            )
+        metrics = {key: float(value) for key, value in (metrics or {}).items()}
+        info = CheckpointInfo(name, step, int(self.state.epoch), metrics, reason)
+        monitor = self.policy.monitor
+        best_value = self._best["value"] if self._best else None
+        new_best = None
+        if monitor and self.policy.is_improvement(metrics.get(monitor), best_value):
+            new_best = {"name": name, "step": step, "monitor": monitor, "value": metrics[monitor]}
+            self._best = new_best  # decided now, recorded in storage after the commit
+        if self._executor is None:
+            self._commit(info, new_best, snapshot=None)
+        else:
+            snapshot = f"ram://course-utils-snapshots/{uuid.uuid4().hex}/{_STATE_PREFIX}"
+            self.state.write(snapshot)  # the only part that stalls the training loop
+            future = self._executor.submit(self._commit, info, new_best, snapshot)
+            self._pending = (name, future)
+        self._last_save = time.monotonic()
+        return info
+
+    def _commit(self, info: CheckpointInfo, new_best: dict | None, snapshot: str | None) -> None:
+        with self.storage.staging_dir() as staging:
+            if snapshot is None:
+                self.state.write(staging / _STATE_PREFIX)
+            else:
+                _move_snapshot(snapshot, staging)
+            fields = dataclasses.asdict(info)
+            write_manifest(staging, **fields)
+            self.storage.write_checkpoint(info.name, staging)
+        with self._lock:
+            self._infos[info.name] = info
+        if new_best is not None:
+            self.storage.write_record(BEST_RECORD, json.dumps(new_best).encode())
+        self._delete_unkept()
+
+    def _delete_unkept(self) -> None:
+        monitor = self.policy.monitor
+        with self._lock:
+            candidates = [(i.name, i.step, i.metrics.get(monitor)) for i in self._infos.values()]
+        keep = self.policy.to_keep(candidates)
+        for name, _, _ in candidates:
+            if name not in keep:
+                self.storage.delete_checkpoint(name)
+                with self._lock:
+                    self._infos.pop(name, None)
+
+    def wait(self) -> None:
+        """Block until a background save has committed; raise if it failed."""
+        if self._pending is None:
+            return
+        (name, future), self._pending = self._pending, None
+        try:
+            future.result()
+        except Exception as error:
+            record = self.storage.read_record(BEST_RECORD)  # forget a best that never landed
+            self._best = json.loads(record) if record else None
+            raise CheckpointSaveError(f"the background save of {name} failed: {error}") from error
+
+    def close(self) -> None:
+        """Finish any background save and stop the background thread."""
+        try:
+            self.wait()
+        finally:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
+
+    # --------------------------------------------------------------- restoring
+    def restore(self, name: str) -> CheckpointInfo:
+        """Verify and restore one checkpoint; raises CorruptCheckpointError if it is damaged."""
+        self.wait()
+        with self.storage.open_checkpoint(name) as folder:
+            manifest = verify(folder, name)
+            self.state.read(folder / _STATE_PREFIX)
+        return self._infos.get(name) or CheckpointInfo(
+            name, manifest["step"], manifest["epoch"], manifest["metrics"], manifest["reason"]
+        )
+
+    def restore_latest(self) -> CheckpointInfo | None:
+        """Restore the newest valid checkpoint (skipping damaged ones); None if there is none."""
+        self.wait()
+        candidates = self.checkpoints()
+        for info in reversed(candidates):
+            try:
+                return self.restore(info.name)
+            except (CorruptCheckpointError, FileNotFoundError, tf.errors.OpError) as error:
+                warnings.warn(
+                    f"checkpoint {info.name} is unusable ({error}); trying an older one",
+                    stacklevel=2,
+                )
+        if candidates:
+            raise CorruptCheckpointError(
+                f"none of the {len(candidates)} checkpoints in {self.storage!r} could be restored"
+            )
+        return None
+
+    def restore_best(self) -> CheckpointInfo:
+        """Restore the checkpoint named by the best-so-far record."""
+        if not self._best:
+            raise ValueError("no best checkpoint yet: set CheckpointPolicy(monitor=...) and save")
+        name = self._best["name"]
+        if name not in self._infos:
+            raise FileNotFoundError(
+                f"the best checkpoint {name} is no longer stored; use keep_best >= 1 to keep it"
+            )
+        return self.restore(name)
+
+
+def _move_snapshot(snapshot_prefix: str, staging) -> None:
+    """Copy an in-memory (``ram://``) snapshot into the staging folder, then free it."""
+    folder = snapshot_prefix.rsplit("/", 1)[0]
+    for filename in tf.io.gfile.listdir(folder):
+        with tf.io.gfile.GFile(f"{folder}/{filename}", "rb") as source:
+            (staging / filename).write_bytes(source.read())
+        tf.io.gfile.remove(f"{folder}/{filename}")

@@ -1,0 +1,182 @@
+"""Storage: where checkpoints live. The interface, key rules, and the in-memory implementation.
+
+A checkpoint is a *named group of files* (TensorFlow's ``state.index`` and ``state.data-*``
+plus our ``manifest.json``) that must become visible all at once: a reader never sees half of
+one. Each implementation gets that guarantee its own way:
+
+- ``LocalStorage`` (local_storage.py): write into a staging folder, fsync, rename.
+- ``CloudStorage`` (cloud_storage.py): object stores cannot rename, so upload every file and write
+  a ``_COMMITTED`` marker object last; listings ignore groups without the marker.
+- ``InMemoryStorage`` (here): a dict of bytes. Used by notebook 02 and as the test double.
+
+Taught in notebook 01 (the ``Storage`` box of the UML).
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import pathlib
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+
+__all__ = ["Storage", "InMemoryStorage", "check_key"]
+
+_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+
+
+def check_key(key: str) -> str:
+    """Return ``key`` if it is a safe relative name inside a storage root, else raise ValueError.
+
+    Keys are ``/``-separated parts of letters, digits, ``.``, ``_`` and ``-``. Absolute names,
+    ``..``, backslashes and empty parts are refused, so that no key can escape the root.
+    """
+    if not isinstance(key, str) or not key:
+        raise ValueError(f"storage key must be a non-empty string, got {key!r}")
+    if key.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", key) or "://" in key:
+        raise ValueError(f"storage key {key!r} is absolute: keys are relative to the storage root")
+    for part in key.split("/"):
+        if part in ("", ".", "..") or not _PART.match(part):
+            raise ValueError(
+                f"storage key {key!r} has an unsafe part {part!r}: use letters, digits, "
+                "'.', '_' and '-' (no '..', no empty parts, no backslashes)"
+            )
+    return key
+
+
+class Storage(abc.ABC):
+    """The interface the ``CheckpointManager`` talks to. Same calls, different backends."""
+
+    @abc.abstractmethod
+    def list_checkpoints(self) -> list[str]:
+        """Names of the committed checkpoints, sorted. Uncommitted groups are never listed."""
+
+    @abc.abstractmethod
+    def write_checkpoint(self, name: str, source_dir: pathlib.Path) -> None:
+        """Publish every file in ``source_dir`` as checkpoint ``name``, all or nothing.
+
+        ``source_dir`` may be consumed (moved). Raises ``FileExistsError`` if ``name`` exists.
+        """
+
+    @abc.abstractmethod
+    def read_file(self, name: str, filename: str) -> bytes:
+        """One file of a committed checkpoint (e.g. its manifest), without fetching the rest."""
+
+    @abc.abstractmethod
+    def open_checkpoint(self, name: str) -> contextlib.AbstractContextManager[pathlib.Path]:
+        """Context manager yielding a local folder that holds the checkpoint's files."""
+
+    @abc.abstractmethod
+    def delete_checkpoint(self, name: str) -> None:
+        """Remove a checkpoint; it stops being listed before any of its files go."""
+
+    @abc.abstractmethod
+    def write_record(self, key: str, data: bytes) -> None:
+        """Atomically create or replace a small object (the best-so-far record)."""
+
+    @abc.abstractmethod
+    def read_record(self, key: str) -> bytes | None:
+        """A small object written by ``write_record``, or None if there is none."""
+
+    @contextlib.contextmanager
+    def staging_dir(self) -> Iterator[pathlib.Path]:
+        """A fresh local folder to assemble a checkpoint in before ``write_checkpoint``."""
+        with tempfile.TemporaryDirectory(prefix="ckpt-staging-") as folder:
+            yield pathlib.Path(folder)
+
+    def discard_incomplete(self) -> list[str]:
+        """Remove what crashed writes left behind; return what was removed."""
+        return []
+
+
+class InMemoryStorage(Storage):
+    """Checkpoints as bytes in a dict: fast, volatile, and the test double for ``Storage``."""
+
+    def __init__(self, max_checkpoints: int | None = None) -> None:
+        if max_checkpoints is not None and (
+            not isinstance(max_checkpoints, int) or max_checkpoints < 1
+        ):
+            raise ValueError(
+                f"max_checkpoints must be a positive int or None, got {max_checkpoints!r}"
+            )
+        # A hard bound on memory: the manager writes the new checkpoint before deleting old ones,
+        # so allow one more than CheckpointPolicy.keep_latest + keep_best.
+        self.max_checkpoints = max_checkpoints
+        self._checkpoints: dict[str, dict[str, bytes]] = {}
+        self._records: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"InMemoryStorage({len(self._checkpoints)} checkpoints, {self.nbytes()} bytes)"
+
+    def nbytes(self) -> int:
+        """Bytes held by all checkpoints: what the in-memory store costs in RAM."""
+        with self._lock:
+            return sum(len(b) for files in self._checkpoints.values() for b in files.values())
+
+    def list_checkpoints(self) -> list[str]:
+        with self._lock:
+            return sorted(self._checkpoints)
+
+    def write_checkpoint(self, name: str, source_dir: pathlib.Path) -> None:
+        check_key(name)
+        files = {p.name: p.read_bytes() for p in sorted(pathlib.Path(source_dir).iterdir())}
+        with self._lock:
+            if name in self._checkpoints:
+                raise FileExistsError(f"checkpoint {name!r} already exists in memory")
+            if self.max_checkpoints is not None and len(self._checkpoints) >= self.max_checkpoints:
+                raise ValueError(
+                    f"InMemoryStorage is full ({self.max_checkpoints} checkpoints): keep fewer "
+                    "with CheckpointPolicy(keep_latest=..., keep_best=...) or raise max_checkpoints"
+                )
+            self._checkpoints[name] = files  # one dict assignment: visible all at once
+
+    def read_file(self, name: str, filename: str) -> bytes:
+        check_key(f"{name}/{filename}")
+        with self._lock:
+            try:
+                return self._checkpoints[name][filename]
+            except KeyError:
+                raise FileNotFoundError(f"no file {filename!r} in checkpoint {name!r}") from None
+
+    @contextlib.contextmanager
+    def open_checkpoint(self, name: str) -> Iterator[pathlib.Path]:
+        check_key(name)
+        with self._lock:
+            if name not in self._checkpoints:
+                raise FileNotFoundError(f"no checkpoint {name!r} in memory")
+            files = dict(self._checkpoints[name])
+        with tempfile.TemporaryDirectory(prefix="ckpt-open-") as folder:
+            for filename, data in files.items():
+                (pathlib.Path(folder) / filename).write_bytes(data)
+            yield pathlib.Path(folder)
+
+    def delete_checkpoint(self, name: str) -> None:
+        check_key(name)
+        with self._lock:
+            self._checkpoints.pop(name, None)
+
+    def write_record(self, key: str, data: bytes) -> None:
+        check_key(key)
+        with self._lock:
+            self._records[key] = bytes(data)
+
+    def read_record(self, key: str) -> bytes | None:
+        check_key(key)
+        with self._lock:
+            return self._records.get(key)
+
+    def corrupt(self, name: str, filename: str, data: bytes) -> None:
+        """Replace one stored file's bytes: for tests and the corruption demo."""
+        with self._lock:
+            self._checkpoints[name][filename] = data
+
+
+def copy_tree(source: pathlib.Path, target: pathlib.Path) -> None:
+    """Copy the files of one flat folder into another (used by the storages)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in source.iterdir():
+        shutil.copyfile(path, target / path.name)
