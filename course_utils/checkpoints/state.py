@@ -106,7 +106,9 @@ class ModelState:
         try:
             status.assert_existing_objects_matched()
         except AssertionError as error:
-            raise ValueError(f"the checkpoint at {prefix} does not match this ModelState: {error}")
+            raise ValueError(
+                f"the checkpoint at {prefix} does not match this ModelState: {error}"
+            ) from None
 
     def weights(self) -> list:
         """Copies of the model's (or the extra variables') current values, as NumPy arrays."""
