@@ -6,6 +6,7 @@ UML classes: ``Trainer`` -> ``CheckpointManager`` -> (``ModelState``, ``Storage`
 """
 
 from course_utils.checkpoints.cloud_storage import CloudStorage
+from course_utils.checkpoints.cost import CheckpointCost, checkpoint_cost
 from course_utils.checkpoints.local_storage import LocalStorage
 from course_utils.checkpoints.manager import CheckpointInfo, CheckpointManager, CheckpointSaveError
 from course_utils.checkpoints.manifest import CorruptCheckpointError
@@ -15,6 +16,7 @@ from course_utils.checkpoints.storage import InMemoryStorage, Storage
 from course_utils.checkpoints.trainer import Trainer, TrainingLog
 
 __all__ = [
+    "CheckpointCost",
     "CheckpointInfo",
     "CheckpointManager",
     "CheckpointPolicy",
@@ -27,4 +29,5 @@ __all__ = [
     "Storage",
     "Trainer",
     "TrainingLog",
+    "checkpoint_cost",
 ]

@@ -81,10 +81,15 @@ class LocalStorage(Storage):
         else:
             self._publish(source_dir, target)
 
+    def prepare(self, staged_dir: pathlib.Path) -> None:
+        if self.durable:
+            for path in pathlib.Path(staged_dir).iterdir():
+                _fsync_path(path)
+
     def _publish(self, staged: pathlib.Path, target: pathlib.Path) -> None:
         if self.durable:
             for path in staged.iterdir():
-                _fsync_path(path)
+                _fsync_path(path)  # cheap if prepare() already flushed it
             _fsync_path(staged)
         os.rename(staged, target)  # atomic on POSIX file systems
         if self.durable:

@@ -9,7 +9,7 @@ The manager owns every decision about persistence, so the ``Trainer`` stays a pl
 - ``restore_latest`` verifies checksums and falls back, with a warning naming it, past a
   truncated or corrupted checkpoint to the newest valid one.
 - The best-so-far record lives in storage (``best.json``), so "best" survives a restart.
-- ``async_save=True``: the state is snapshotted on the training thread (serialised to memory)
+- ``async_save=True``: the state is snapshotted on the training thread (snapshot.py)
   and written, checksummed and committed by a background thread. A background failure is raised
   at the next ``save`` or at ``wait()``.
 
@@ -23,7 +23,6 @@ import dataclasses
 import json
 import threading
 import time
-import uuid
 import warnings
 from collections.abc import Mapping
 
@@ -35,6 +34,7 @@ from course_utils.checkpoints.manifest import (
     write_manifest,
 )
 from course_utils.checkpoints.policy import CheckpointPolicy
+from course_utils.checkpoints.snapshot import snapshot
 from course_utils.checkpoints.state import ModelState, tf
 from course_utils.checkpoints.storage import Storage
 
@@ -167,23 +167,24 @@ class CheckpointManager:
             new_best = {"name": name, "step": step, "monitor": monitor, "value": metrics[monitor]}
             self._best = new_best  # decided now, recorded in storage after the commit
         if self._executor is None:
-            self._commit(info, new_best, snapshot=None)
+            self._commit(info, new_best, self.state.write)
         else:
-            snapshot = f"ram://course-utils-snapshots/{uuid.uuid4().hex}/{_STATE_PREFIX}"
-            self.state.write(snapshot)  # the only part that stalls the training loop
-            future = self._executor.submit(self._commit, info, new_best, snapshot)
+            write_later = snapshot(self.state.checkpoint)  # the only part that stalls the loop
+            future = self._executor.submit(self._commit, info, new_best, write_later)
             self._pending = (name, future)
         self._last_save = time.monotonic()
         return info
 
-    def _commit(self, info: CheckpointInfo, new_best: dict | None, snapshot: str | None) -> None:
+    def _commit(self, info: CheckpointInfo, new_best: dict | None, write_state) -> None:
         with self.storage.staging_dir() as staging:
-            if snapshot is None:
-                self.state.write(staging / _STATE_PREFIX)
-            else:
-                _move_snapshot(snapshot, staging)
-            fields = dataclasses.asdict(info)
-            write_manifest(staging, **fields)
+            write_state(staging / _STATE_PREFIX)
+            # Hash the files while the storage flushes them: the two overlap (both release the GIL).
+            flushing = threading.Thread(target=self.storage.prepare, args=(staging,))
+            flushing.start()
+            try:
+                write_manifest(staging, **dataclasses.asdict(info))
+            finally:
+                flushing.join()
             self.storage.write_checkpoint(info.name, staging)
         with self._lock:
             self._infos[info.name] = info
@@ -261,12 +262,3 @@ class CheckpointManager:
                 f"the best checkpoint {name} is no longer stored; use keep_best >= 1 to keep it"
             )
         return self.restore(name)
-
-
-def _move_snapshot(snapshot_prefix: str, staging) -> None:
-    """Copy an in-memory (``ram://``) snapshot into the staging folder, then free it."""
-    folder = snapshot_prefix.rsplit("/", 1)[0]
-    for filename in tf.io.gfile.listdir(folder):
-        with tf.io.gfile.GFile(f"{folder}/{filename}", "rb") as source:
-            (staging / filename).write_bytes(source.read())
-        tf.io.gfile.remove(f"{folder}/{filename}")

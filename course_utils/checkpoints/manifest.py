@@ -23,11 +23,8 @@ class CorruptCheckpointError(ValueError):
 
 
 def _sha256(path: pathlib.Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(8 * 1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def write_manifest(folder: pathlib.Path, **fields: Any) -> dict[str, Any]:

@@ -91,6 +91,13 @@ class Storage(abc.ABC):
         """Remove what crashed writes left behind; return what was removed."""
         return []
 
+    def prepare(self, staged_dir: pathlib.Path) -> None:
+        """Called (on a helper thread) while the manager hashes the staged files.
+
+        ``LocalStorage`` uses it to flush them to disk at the same time; others need nothing.
+        """
+        return None
+
 
 class InMemoryStorage(Storage):
     """Checkpoints as bytes in a dict: fast, volatile, and the test double for ``Storage``."""

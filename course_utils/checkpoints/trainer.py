@@ -79,12 +79,12 @@ class Trainer:
         self,
         total_steps: int,
         *,
-        on_step: Callable[[int, float], None] | None = None,
+        on_step: Callable[[int, float, bool], None] | None = None,
     ) -> TrainingLog:
         """Train until ``state.step == total_steps``, resuming from the latest checkpoint.
 
-        ``on_step(step, loss)`` is called after every step (after any save): notebook 01 uses
-        it to print progress that a parent process reads, and to simulate a crash.
+        ``on_step(step, loss, saved)`` is called after every step, once any save of that step
+        is done: notebook 01 uses it to print progress that a parent process reads.
         """
         if not isinstance(total_steps, int) or total_steps < 0:
             raise ValueError(f"total_steps must be an int >= 0, got {total_steps!r}")
@@ -103,9 +103,10 @@ class Trainer:
             log.losses.append(loss)
             if not math.isfinite(loss):
                 raise FloatingPointError(f"loss is {loss} at step {step}: training diverged")
-            if self.manager.maybe_save({"loss": loss}) is not None:
+            saved = self.manager.maybe_save({"loss": loss}) is not None
+            if saved:
                 log.saves.append(step)
             if on_step is not None:
-                on_step(step, loss)
+                on_step(step, loss, saved)
         self.manager.wait()
         return log
