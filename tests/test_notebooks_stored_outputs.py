@@ -9,9 +9,7 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(
-    path
-    for path in (ROOT / "notebooks").rglob("*.ipynb")
-    if ".ipynb_checkpoints" not in path.parts
+    path for path in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in path.parts
 )
 TF_IMPORT_NOISE = ("oneDNN custom operations", "cuInit", "cuda_platform", "TF_ENABLE_ONEDNN_OPTS")
 
