@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pathlib
 import re
+import tomllib
 
 import pytest
-import tomllib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
