@@ -1,0 +1,40 @@
+"""Distribution Strategy: one model trained over several devices or machines (notebook 06).
+
+- ``strategy``: ``make_strategy`` (MirroredStrategy over GPUs, else logical CPUs made by
+  ``split_cpu``), ``DistributedTrainer`` (the custom training loop), ``RoundTrace``, chief helpers.
+- ``launch``: ``WorkerLauncher`` starts ``MultiWorkerMirroredStrategy`` workers with ``TF_CONFIG``.
+- ``worker_main``: the worker script the launcher runs in notebook 06.
+
+``course_utils.distribution.simulator`` holds the notebook 07 simulator (import it directly).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# Public name -> the module defining it; imported on first use so this package stays cheap.
+_EXPORTS = {
+    "split_cpu": "strategy",
+    "make_strategy": "strategy",
+    "DistributedTrainer": "strategy",
+    "RoundTrace": "strategy",
+    "is_chief": "strategy",
+    "checkpoint_dir_for": "strategy",
+    "measure_throughput": "strategy",
+    "replica_experiment": "strategy",
+    "WorkerLauncher": "launch",
+    "WorkerFailedError": "launch",
+    "WorkerTimeoutError": "launch",
+    "free_ports": "launch",
+    "tf_config": "launch",
+    "listening_addresses": "launch",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
+    return getattr(module, name)

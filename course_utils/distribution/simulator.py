@@ -1,0 +1,76 @@
+"""The distributed-training concept simulator of notebook 07, in one import.
+
+The lecture's code problem, in Python threads: a ``DataPartitioner`` splits the batches, a
+``CentralServer`` broadcasts the model version, every ``Worker`` processes its batches in its own
+thread and acknowledges, and the server aggregates, updates and increments the version.
+On top of the lecture's concept mode (work is a sleep) there is a real mode (logistic-regression
+gradients with NumPy), stragglers, asynchronous updates (``ParameterServer``), faults and their
+recovery, and an event log for tracing every step.
+
+The classes live in small ``simulator_*`` modules next to this one; import them from here::
+
+    from course_utils.distribution.simulator import CentralServer, SimulatedWork
+"""
+
+from __future__ import annotations
+
+from course_utils.distribution.simulator_async import ParameterServer
+from course_utils.distribution.simulator_events import (
+    Event,
+    EventLog,
+    Span,
+    barrier_spans,
+    failed_spans,
+    worker_spans,
+)
+from course_utils.distribution.simulator_measure import (
+    measure_coordination_overhead,
+    measure_thread_speedup,
+    simulate_schedule,
+)
+from course_utils.distribution.simulator_partition import DataPartitioner
+from course_utils.distribution.simulator_plots import plot_gantt, plot_schedule
+from course_utils.distribution.simulator_results import RoundRecord, RunResult, UpdateRecord
+from course_utils.distribution.simulator_server import CentralServer
+from course_utils.distribution.simulator_work import (
+    Ack,
+    LogisticGradientWork,
+    SimulatedWork,
+    Task,
+    full_batch_gradient_descent,
+    logistic_gradient,
+    logistic_loss,
+    make_logistic_data,
+)
+from course_utils.distribution.simulator_worker import Fault, Worker, WorkerFailure
+
+__all__ = [
+    "Ack",
+    "CentralServer",
+    "DataPartitioner",
+    "Event",
+    "EventLog",
+    "Fault",
+    "LogisticGradientWork",
+    "ParameterServer",
+    "RoundRecord",
+    "RunResult",
+    "SimulatedWork",
+    "Span",
+    "Task",
+    "UpdateRecord",
+    "Worker",
+    "WorkerFailure",
+    "barrier_spans",
+    "failed_spans",
+    "full_batch_gradient_descent",
+    "logistic_gradient",
+    "logistic_loss",
+    "make_logistic_data",
+    "measure_coordination_overhead",
+    "measure_thread_speedup",
+    "plot_gantt",
+    "plot_schedule",
+    "simulate_schedule",
+    "worker_spans",
+]

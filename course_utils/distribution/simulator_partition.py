@@ -1,0 +1,92 @@
+"""``DataPartitioner``: every item goes to exactly one worker (notebook 07).
+
+The first step of a distributed round is to split the data. The property that matters is
+*exactly once*: no item is dropped and none is seen twice, whatever the number of items and
+workers (uneven splits, more workers than items, a shuffled order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["DataPartitioner"]
+
+
+def _check_count(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+class DataPartitioner:
+    """Split item indices ``0 .. num_items - 1`` into one contiguous-size block per worker.
+
+    Sizes differ by at most one (the first ``num_items % num_workers`` workers get one more);
+    with more workers than items, the last workers get empty partitions. With ``shuffle=True``
+    the indices are permuted first with a NumPy generator seeded by ``seed``, so the split is
+    random but reproducible.
+    """
+
+    def __init__(self, num_workers: int, *, shuffle: bool = False, seed: int | None = 0) -> None:
+        self.num_workers = _check_count("num_workers", num_workers, 1)
+        if not isinstance(shuffle, bool):
+            raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+        if seed is not None:
+            _check_count("seed", seed, 0)
+        self.shuffle = shuffle
+        self.seed = seed
+
+    def partition(self, num_items: int) -> list[np.ndarray]:
+        """Return ``num_workers`` int64 index arrays that together hold each index exactly once."""
+        num_items = _check_count("num_items", num_items, 0)
+        order = np.arange(num_items, dtype=np.int64)
+        if self.shuffle:
+            order = np.random.default_rng(self.seed).permutation(order)
+        return [part.copy() for part in np.array_split(order, self.num_workers)]
+
+    @staticmethod
+    def reassign(
+        partitions: Sequence[np.ndarray], failed: Sequence[int]
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Hand the partitions of the ``failed`` workers to the survivors.
+
+        Returns ``(new_partitions, extra)``: ``extra[i]`` is what survivor ``i`` receives (empty
+        for failed workers, whose new partition is empty too) and ``new_partitions[i]`` is its
+        old partition followed by ``extra[i]``. The orphaned items are split as evenly as the
+        partitioner splits data, so exactly-once still holds.
+        """
+        n = len(partitions)
+        bad = sorted(set(failed))
+        for index in bad:
+            if isinstance(index, bool) or not isinstance(index, int | np.integer):
+                raise TypeError(f"failed worker indices must be ints, got {index!r}")
+            if not 0 <= index < n:
+                raise ValueError(f"failed worker index {index} is outside 0..{n - 1}")
+        survivors = [i for i in range(n) if i not in bad]
+        if not survivors:
+            raise ValueError(f"all {n} workers failed: there is nobody to reassign to")
+        orphaned = (
+            np.concatenate([partitions[i] for i in bad]) if bad else np.empty(0, dtype=np.int64)
+        )
+        extra = [np.empty(0, dtype=np.int64) for _ in range(n)]
+        for survivor, chunk in zip(
+            survivors, np.array_split(orphaned.astype(np.int64), len(survivors)), strict=True
+        ):
+            extra[survivor] = chunk
+        new = [
+            np.empty(0, dtype=np.int64)
+            if i in bad
+            else np.concatenate([np.asarray(partitions[i], dtype=np.int64), extra[i]])
+            for i in range(n)
+        ]
+        return new, extra
+
+    def __repr__(self) -> str:
+        return (
+            f"DataPartitioner(num_workers={self.num_workers}, shuffle={self.shuffle}, "
+            f"seed={self.seed})"
+        )

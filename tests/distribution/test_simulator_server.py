@@ -1,0 +1,264 @@
+"""CentralServer and ParameterServer: rounds, real mode, stragglers, faults (notebook 07)."""
+
+from __future__ import annotations
+
+import time
+
+import matplotlib
+import numpy as np
+import pytest
+
+from course_utils.distribution.simulator import (
+    CentralServer,
+    Fault,
+    LogisticGradientWork,
+    ParameterServer,
+    SimulatedWork,
+    WorkerFailure,
+    barrier_spans,
+    failed_spans,
+    full_batch_gradient_descent,
+    make_logistic_data,
+    measure_coordination_overhead,
+    measure_thread_speedup,
+    plot_schedule,
+    simulate_schedule,
+    worker_spans,
+)
+
+matplotlib.use("Agg")
+LR, STEPS = 0.5, 8
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_logistic_data(203, 4, seed=7)  # 203 rows: uneven partitions for most K
+
+
+def assert_no_thread_left(server):
+    assert server.workers, "the server never started its workers"
+    alive = [w.name for w in server.workers if w.is_alive()]
+    assert alive == [], f"threads left running: {alive}"
+
+
+def test_version_increments_once_per_round():
+    server = CentralServer(3, SimulatedWork(0.001), num_items=10)
+    result = server.run(4)
+    assert result.version == 4
+    assert [r.version for r in result.rounds] == [1, 2, 3, 4]
+    updates = result.log.select(actor="server", kind="update")
+    assert [e.round for e in updates] == [1, 2, 3, 4]
+    for event in result.log.select(kind="aggregate"):
+        assert event.detail.startswith("10 batches")  # every batch processed once per round
+    assert result.leaked_threads == []
+    assert_no_thread_left(server)
+
+
+def test_every_step_is_logged_in_order():
+    result = CentralServer(2, SimulatedWork(0.001), num_items=4).run(1)
+    kinds = [e.kind for e in result.log.select(round_=1, actor="server")]
+    assert kinds[0] == "broadcast" and kinds[-2:] == ["aggregate", "update"]
+    assert kinds.count("ack") == 2
+    times = [e.t for e in result.log.events]
+    assert times == sorted(times)
+    assert len(worker_spans(result.log)) == 2 and len(barrier_spans(result.log)) == 2
+
+
+@pytest.mark.parametrize("num_workers", [1, 2, 3, 7, 16, 250])
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_sync_real_mode_equals_full_batch_gradient_descent(data, num_workers, shuffle):
+    x, y = data
+    expected = full_batch_gradient_descent(x, y, learning_rate=LR, steps=STEPS)
+    server = CentralServer(
+        num_workers, LogisticGradientWork(x, y), learning_rate=LR, shuffle=shuffle
+    )
+    result = server.run(STEPS)
+    assert np.max(np.abs(result.weights - expected)) < 1e-10
+    losses = [r.loss for r in result.rounds]
+    assert losses == sorted(losses, reverse=True)  # gradient descent with a small step
+    assert_no_thread_left(server)
+
+
+def test_raising_worker_is_reported_by_name_and_round_without_waiting(data):
+    server = CentralServer(
+        4, LogisticGradientWork(*data), faults={2: Fault("raise", round=3)}, timeout=5.0
+    )
+    start = time.perf_counter()
+    with pytest.raises(WorkerFailure, match="worker-2 failed in round 3: raised RuntimeError") as e:
+        server.run(5)
+    assert time.perf_counter() - start < 5.0  # an error is an answer: no need for the timeout
+    assert (e.value.worker, e.value.round) == ("worker-2", 3)
+    assert server.version == 2
+    assert_no_thread_left(server)
+
+
+def test_hanging_worker_times_out_and_is_shut_down():
+    server = CentralServer(
+        3, SimulatedWork(0.001), num_items=6, faults={1: Fault("hang", 2)}, timeout=0.3
+    )
+    start = time.perf_counter()
+    with pytest.raises(WorkerFailure, match="worker-1 failed in round 2: no acknowledgement"):
+        server.run(3)
+    elapsed = time.perf_counter() - start
+    assert 0.3 <= elapsed < 0.3 + 5.0
+    assert_no_thread_left(server)
+    assert server.log.select(actor="worker-1", kind="interrupted")  # woken by the shutdown
+
+
+@pytest.mark.parametrize("kind", ["raise", "hang"])
+def test_reassignment_completes_the_round_with_the_same_weights(data, kind):
+    x, y = data
+    expected = full_batch_gradient_descent(x, y, learning_rate=LR, steps=STEPS)
+    server = CentralServer(
+        4,
+        LogisticGradientWork(x, y),
+        learning_rate=LR,
+        faults={1: Fault(kind, 2)},
+        timeout=0.3,
+        reassign=True,
+    )
+    result = server.run(STEPS)
+    assert result.version == STEPS
+    assert result.failed == ["worker-1"]
+    assert result.rounds[1].failed == ("worker-1",)
+    assert np.max(np.abs(result.weights - expected)) < 1e-10
+    assert len(server.partitions[1]) == 0 and sum(map(len, server.partitions)) == len(y)
+    assert result.log.select(kind="reassign", round_=2)
+    assert_no_thread_left(server)
+
+
+def test_second_failure_during_recovery_is_also_reassigned(data):
+    x, y = data
+    expected = full_batch_gradient_descent(x, y, learning_rate=LR, steps=3)
+    faults = {0: Fault("raise", 2), 3: Fault("hang", 2)}
+    server = CentralServer(
+        5, LogisticGradientWork(x, y), learning_rate=LR, faults=faults, timeout=0.3, reassign=True
+    )
+    result = server.run(3)
+    assert sorted(result.failed) == ["worker-0", "worker-3"]
+    assert np.max(np.abs(result.weights - expected)) < 1e-10
+
+
+def test_when_every_worker_fails_reassignment_gives_up_clearly():
+    faults = {0: Fault("raise", 1), 1: Fault("raise", 1)}
+    server = CentralServer(2, SimulatedWork(0), num_items=4, faults=faults, reassign=True)
+    with pytest.raises(WorkerFailure, match="no surviving worker"):
+        server.run(2)
+    assert_no_thread_left(server)
+
+
+def test_straggler_sets_the_round_time():
+    delay = 0.08
+    result = CentralServer(3, SimulatedWork(0.0), num_items=3, stragglers={2: delay}).run(3)
+    assert all(seconds >= delay for seconds in result.round_seconds)
+    waits = [s for s in barrier_spans(result.log) if s.actor != "worker-2"]
+    assert waits and all(s.seconds > 0 for s in waits)
+
+
+def test_async_records_staleness_and_converges(data):
+    x, y = data
+    work = LogisticGradientWork(x, y)
+    server = ParameterServer(4, work, learning_rate=LR, stragglers={3: 0.02})
+    result = server.run(STEPS)
+    assert len(result.updates) == result.version == 4 * STEPS
+    assert [u.update for u in result.updates] == list(range(1, 4 * STEPS + 1))
+    assert all(u.staleness >= 0 for u in result.updates)
+    assert max(u.staleness for u in result.updates if u.worker == "worker-3") >= 1
+    assert result.updates[-1].loss < work.loss(np.zeros(x.shape[1]))
+    assert_no_thread_left(server)
+
+
+def test_async_failure_is_reported_or_reassigned(data):
+    server = ParameterServer(3, LogisticGradientWork(*data), faults={1: Fault("raise", 2)})
+    with pytest.raises(WorkerFailure, match="worker-1 failed in round 2"):
+        server.run(4)
+    assert_no_thread_left(server)
+    server = ParameterServer(
+        3, LogisticGradientWork(*data), faults={1: Fault("hang", 2)}, timeout=0.3, reassign=True
+    )
+    result = server.run(4)
+    assert result.failed == ["worker-1"] and len(result.updates) == 4 + 4 + 1
+    assert_no_thread_left(server)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"timeout": 0}, "timeout"),
+        ({"stragglers": {5: 0.1}}, "outside"),
+        ({"faults": {-1: Fault("raise")}}, "outside"),
+        ({"num_items": 0}, "num_items"),
+        ({"stragglers": {0: -0.1}}, "straggler delay"),
+        ({"learning_rate": 0}, "learning_rate"),
+    ],
+)
+def test_bad_server_arguments_raise(kwargs, match):
+    kwargs = {"num_items": 4, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        CentralServer(2, SimulatedWork(0), **kwargs)
+
+
+def test_bad_run_and_fault_arguments_raise():
+    with pytest.raises(ValueError, match="rounds"):
+        CentralServer(2, SimulatedWork(0), num_items=2).run(0)
+    with pytest.raises(ValueError, match="num_items is required"):
+        CentralServer(2, SimulatedWork(0))
+    with pytest.raises(ValueError, match="kind"):
+        Fault("explode")
+    with pytest.raises(ValueError, match="round"):
+        Fault("raise", 0)
+    with pytest.raises(ValueError, match="seconds_per_batch"):
+        SimulatedWork(-1)
+    with pytest.raises(ValueError, match="x must be 2-D"):
+        LogisticGradientWork(np.zeros(3), np.zeros(3))
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_widget_function_runs_and_plots(mode):
+    result = simulate_schedule(3, 0.03, mode, rounds=2)
+    assert result.version == (2 if mode == "sync" else 6)
+    assert result.leaked_threads == []
+    fig = plot_schedule(result)
+    assert len(fig.axes) == 2
+    matplotlib.pyplot.close(fig)
+    with pytest.raises(ValueError, match="mode"):
+        simulate_schedule(mode="both")
+
+
+def test_measurements_return_one_positive_time_per_worker_count():
+    overhead = measure_coordination_overhead((1, 4), rounds=3, trials=2)
+    speed = measure_thread_speedup((1, 2), num_items=2000, num_features=4, rounds=2, trials=1)
+    for table in (overhead, speed):
+        assert list(table) == sorted(table) and all(v > 0 for v in table.values())
+
+
+def test_failed_work_is_drawn_until_the_server_noticed():
+    server = CentralServer(
+        3,
+        SimulatedWork(0.005),
+        num_items=3,
+        faults={1: Fault("hang", 2)},
+        timeout=0.2,
+        reassign=True,
+    )
+    result = server.run(3)
+    (span,) = failed_spans(result.log)
+    noticed = result.log.select(kind="failure")[0].t
+    assert (span.actor, span.round, span.end) == ("worker-1", 2, noticed)
+    assert span.seconds >= 0.2
+    fig = plot_schedule(result)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "failed / hung" in labels and "idle at barrier" in labels
+    matplotlib.pyplot.close(fig)
+
+
+def test_faults_must_be_fault_objects():
+    with pytest.raises(TypeError, match="Fault"):
+        CentralServer(2, SimulatedWork(0), num_items=2, faults={0: "raise"})
+
+
+def test_measurements_reject_bad_counts():
+    with pytest.raises(ValueError, match="trials"):
+        measure_coordination_overhead((1,), trials=0)
+    with pytest.raises(ValueError, match="rounds"):
+        measure_thread_speedup((1,), num_items=10, rounds=0)
