@@ -37,6 +37,7 @@ notebooks: $(STAMP)
 ## Print the benchmark tables (ratios against a baseline measured in the same run).
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.checkpoints
+	$(BIN)/python -m benchmarks.simulator
 
 clean:
 	rm -rf $(VENV) build *.egg-info
