@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: course test lint unit notebooks-test notebooks benchmark clean
+.PHONY: course test lint unit notebooks-test notebooks data benchmark clean
 
 # Create the virtual environment if it is missing and install the package with everything the
 # notebooks and tests need. Re-runs only when pyproject.toml changes.
@@ -33,6 +33,10 @@ notebooks-test: $(STAMP)
 ## Re-execute every notebook in place so that stored outputs come from one clean run.
 notebooks: $(STAMP)
 	$(BIN)/python tools/run_notebooks.py notebooks
+
+## Rebuild the shipped artifacts under data/ (each has a card saying how it was made).
+data: $(STAMP)
+	$(BIN)/python -m course_utils.transfer.build_embeddings
 
 ## Print the benchmark tables (ratios against a baseline measured in the same run).
 benchmark: $(STAMP)
