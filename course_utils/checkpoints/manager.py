@@ -85,8 +85,7 @@ class CheckpointManager:
         for leftover in storage.discard_incomplete():
             warnings.warn(f"removed an incomplete checkpoint write: {leftover}", stacklevel=2)
         self._infos = self._read_infos()
-        record = storage.read_record(BEST_RECORD)
-        self._best: dict | None = json.loads(record) if record else None
+        self._best: dict | None = self._read_best()
 
     def __repr__(self) -> str:
         return f"CheckpointManager({self.storage!r}, {len(self._infos)} checkpoints)"
@@ -117,8 +116,27 @@ class CheckpointManager:
         """Re-read the listing and the best record (after another process wrote)."""
         self.wait()
         self._infos = self._read_infos()
+        self._best = self._read_best()
+
+    def _read_best(self) -> dict | None:
+        """The stored best record, reconciled with the committed checkpoints' metrics.
+
+        A crash between committing a better checkpoint and rewriting ``best.json`` leaves a stale
+        record; replaying the policy over the manifests (oldest first) repairs it.
+        """
         record = self.storage.read_record(BEST_RECORD)
-        self._best = json.loads(record) if record else None
+        best = json.loads(record) if record else None
+        monitor = self.policy.monitor
+        if not monitor:
+            return best
+        repaired = best if best and best.get("monitor") == monitor else None
+        for info in self.checkpoints():
+            value = info.metrics.get(monitor)
+            if self.policy.is_improvement(value, repaired["value"] if repaired else None):
+                repaired = _best_record(info.name, info.step, monitor, value)
+        if repaired != best and repaired is not None:
+            self.storage.write_record(BEST_RECORD, json.dumps(repaired).encode())
+        return repaired
 
     def checkpoints(self) -> list[CheckpointInfo]:
         """Committed checkpoints, oldest first."""
@@ -164,10 +182,14 @@ class CheckpointManager:
         best_value = self._best["value"] if self._best else None
         new_best = None
         if monitor and self.policy.is_improvement(metrics.get(monitor), best_value):
-            new_best = {"name": name, "step": step, "monitor": monitor, "value": metrics[monitor]}
+            new_best = _best_record(name, step, monitor, metrics[monitor])
             self._best = new_best  # decided now, recorded in storage after the commit
         if self._executor is None:
-            self._commit(info, new_best, self.state.write)
+            try:
+                self._commit(info, new_best, self.state.write)
+            except BaseException:
+                self._best = self._read_best()  # forget a best that never landed
+                raise
         else:
             write_later = snapshot(self.state.checkpoint)  # the only part that stalls the loop
             future = self._executor.submit(self._commit, info, new_best, write_later)
@@ -197,6 +219,8 @@ class CheckpointManager:
         with self._lock:
             candidates = [(i.name, i.step, i.metrics.get(monitor)) for i in self._infos.values()]
         keep = self.policy.to_keep(candidates)
+        if self.policy.keep_best and self._best:
+            keep.add(self._best["name"])  # the record's checkpoint, whatever min_delta decided
         for name, _, _ in candidates:
             if name not in keep:
                 self.storage.delete_checkpoint(name)
@@ -211,8 +235,7 @@ class CheckpointManager:
         try:
             future.result()
         except Exception as error:
-            record = self.storage.read_record(BEST_RECORD)  # forget a best that never landed
-            self._best = json.loads(record) if record else None
+            self._best = self._read_best()  # forget a best that never landed
             raise CheckpointSaveError(f"the background save of {name} failed: {error}") from error
 
     def close(self) -> None:
@@ -262,3 +285,8 @@ class CheckpointManager:
                 f"the best checkpoint {name} is no longer stored; use keep_best >= 1 to keep it"
             )
         return self.restore(name)
+
+
+def _best_record(name: str, step: int, monitor: str, value: float) -> dict:
+    """The best-so-far record stored as ``best.json``."""
+    return {"name": name, "step": step, "monitor": monitor, "value": value}

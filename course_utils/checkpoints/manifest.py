@@ -16,6 +16,7 @@ __all__ = ["MANIFEST", "CorruptCheckpointError", "write_manifest", "read_manifes
 
 MANIFEST = "manifest.json"
 _FORMAT = "course-utils-checkpoint/1"
+_REQUIRED = ("step", "epoch", "metrics", "reason", "files")
 
 
 class CorruptCheckpointError(ValueError):
@@ -47,6 +48,9 @@ def read_manifest(data: bytes, name: str) -> dict[str, Any]:
         raise CorruptCheckpointError(f"{name}: {MANIFEST} is unreadable ({error})") from None
     if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
         raise CorruptCheckpointError(f"{name}: {MANIFEST} is not a course-utils manifest")
+    missing = [key for key in _REQUIRED if key not in manifest]
+    if missing:
+        raise CorruptCheckpointError(f"{name}: {MANIFEST} lacks {', '.join(missing)}")
     return manifest
 
 

@@ -39,7 +39,7 @@ def check_key(key: str) -> str:
     if key.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", key) or "://" in key:
         raise ValueError(f"storage key {key!r} is absolute: keys are relative to the storage root")
     for part in key.split("/"):
-        if part in ("", ".", "..") or not _PART.match(part):
+        if part in ("", ".", "..") or not _PART.fullmatch(part):
             raise ValueError(
                 f"storage key {key!r} has an unsafe part {part!r}: use letters, digits, "
                 "'.', '_' and '-' (no '..', no empty parts, no backslashes)"

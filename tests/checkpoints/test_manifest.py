@@ -1,0 +1,190 @@
+"""The manifest, and what it buys: a damaged checkpoint is detected, named, and skipped.
+
+Unit tests of ``write_manifest``/``verify``, then the manager on each storage: truncate, flip a
+byte in, or delete the newest checkpoint's data file, or break its manifest, and
+``restore_latest`` must warn naming it and restore the previous one exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from course_utils.checkpoints import (
+    CheckpointManager,
+    CheckpointPolicy,
+    CloudStorage,
+    CorruptCheckpointError,
+    InMemoryStorage,
+    LocalStorage,
+)
+from course_utils.checkpoints.manifest import MANIFEST, read_manifest, verify, write_manifest
+
+from .conftest import STORAGE_KINDS, make_storage
+from .helpers import expected_weight, make_state, set_weights_for_step, weights
+
+DATA = "state.data-00000-of-00001"
+
+
+# ---------------------------------------------------------------------------- unit tests
+@pytest.fixture
+def folder(tmp_path):
+    folder = tmp_path / "ckpt"
+    folder.mkdir()
+    (folder / "a.bin").write_bytes(b"\x00\x01\x02" * 1000)
+    (folder / "b.txt").write_bytes(b"hello")
+    return folder
+
+
+FIELDS = {"step": 1, "epoch": 0, "metrics": {}, "reason": "manual"}
+
+
+def test_write_manifest_records_size_and_sha256_of_every_other_file(folder):
+    manifest = write_manifest(folder, step=7, epoch=0, metrics={"loss": 0.5}, reason="manual")
+    on_disk = json.loads((folder / MANIFEST).read_text())
+    assert on_disk == manifest
+    assert manifest["step"] == 7 and manifest["metrics"] == {"loss": 0.5}
+    assert set(manifest["files"]) == {"a.bin", "b.txt"}
+    for name, entry in manifest["files"].items():
+        data = (folder / name).read_bytes()
+        assert entry == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    assert verify(folder, "ckpt-7") == manifest
+    # Writing it again (e.g. a retried save) does not list the manifest itself.
+    assert MANIFEST not in write_manifest(folder, **FIELDS)["files"]
+
+
+@pytest.mark.parametrize(
+    ("damage", "match"),
+    [
+        (lambda f: (f / "a.bin").write_bytes(b"\x00\x01"), "a.bin has 2 bytes.*truncated"),
+        (lambda f: (f / "b.txt").write_bytes(b"hellO"), "b.txt fails its sha256"),
+        (lambda f: (f / "b.txt").unlink(), "b.txt is missing"),
+        (lambda f: (f / MANIFEST).unlink(), "no manifest.json"),
+        (lambda f: (f / MANIFEST).write_bytes(b'{"format": '), "unreadable"),
+        (lambda f: (f / MANIFEST).write_bytes(b"\xff\xfe"), "unreadable"),
+        (lambda f: (f / MANIFEST).write_text('{"format": "other/9"}'), "not a course-utils"),
+        (lambda f: (f / MANIFEST).write_text("[1, 2]"), "not a course-utils"),
+        (
+            lambda f: (f / MANIFEST).write_text('{"format": "course-utils-checkpoint/1"}'),
+            "lacks step, epoch, metrics, reason, files",
+        ),
+    ],
+    ids=[
+        "truncated",
+        "flipped",
+        "deleted",
+        "no-manifest",
+        "bad-json",
+        "bad-utf8",
+        "format",
+        "list",
+        "fields-missing",
+    ],
+)
+def test_verify_names_the_checkpoint_and_the_damage(folder, damage, match):
+    write_manifest(folder, **FIELDS)
+    damage(folder)
+    with pytest.raises(CorruptCheckpointError, match=f"ckpt-9: .*{match}"):
+        verify(folder, "ckpt-9")
+
+
+def test_corrupt_checkpoint_error_is_a_value_error():
+    assert issubclass(CorruptCheckpointError, ValueError)
+    with pytest.raises(ValueError):
+        read_manifest(b"not json", "x")
+
+
+# ---------------------------------------------------------------------------- through the manager
+def _damage(storage, name: str, filename: str, change) -> None:
+    """Apply ``change(bytes) -> bytes | None`` (None deletes) to one stored file."""
+    if isinstance(storage, LocalStorage):
+        path = storage.root / name / filename
+        new = change(path.read_bytes())
+        path.unlink() if new is None else path.write_bytes(new)
+    elif isinstance(storage, InMemoryStorage):
+        new = change(storage.read_file(name, filename))
+        if new is None:
+            del storage._checkpoints[name][filename]
+        else:
+            storage.corrupt(name, filename, new)
+    elif isinstance(storage, CloudStorage):
+        path = f"{storage._root}/{name}/{filename}"
+        new = change(storage._fs.cat_file(path))
+        storage._fs.rm_file(path) if new is None else storage._fs.pipe_file(path, new)
+    else:
+        raise TypeError(storage)
+
+
+def _flip(data: bytes) -> bytes:
+    middle = len(data) // 2
+    return data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1 :]
+
+
+DAMAGES = {
+    "truncate-data": (DATA, lambda data: data[: len(data) // 2]),
+    "flip-data-byte": (DATA, _flip),
+    "delete-data": (DATA, lambda data: None),
+    "truncate-index": ("state.index", lambda data: data[:10]),
+    "corrupt-manifest": (MANIFEST, lambda data: data[: len(data) // 2]),
+    "delete-manifest": (MANIFEST, lambda data: None),
+}
+
+
+def _three_checkpoints(storage):
+    state = make_state(0, data=False)
+    manager = CheckpointManager(state, storage, CheckpointPolicy(keep_latest=5))
+    for step in (1, 2, 3):
+        set_weights_for_step(state, step)
+        manager.save()
+    return state, manager
+
+
+def _assert_weights_of_step(state, step):
+    assert int(state.step) == step
+    for index, value in enumerate(weights(state)):
+        assert (value == expected_weight(value.shape, step, index)).all()
+
+
+@pytest.mark.parametrize("kind", STORAGE_KINDS)
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_restore_latest_skips_a_damaged_checkpoint_with_a_warning(kind, damage, tmp_path):
+    storage = make_storage(kind, tmp_path)
+    state, manager = _three_checkpoints(storage)
+    filename, change = DAMAGES[damage]
+    _damage(storage, "ckpt-0000000003", filename, change)
+    set_weights_for_step(state, 99)  # so that a restore that does nothing is caught
+
+    with pytest.warns(UserWarning, match="checkpoint ckpt-0000000003 is unusable"):
+        info = manager.restore_latest()
+    assert info.step == 2
+    _assert_weights_of_step(state, 2)
+    with pytest.raises(CorruptCheckpointError, match="ckpt-0000000003"):
+        manager.restore("ckpt-0000000003")
+
+    # After a restart: still skipped with a warning naming it (unreadable manifests are already
+    # skipped when the manager lists the checkpoints), still the previous one restored.
+    fresh = make_state(5, data=False)
+    with pytest.warns(UserWarning, match="ckpt-0000000003"):
+        restarted = CheckpointManager(fresh, storage, manager.policy)
+        assert restarted.restore_latest().step == 2
+    _assert_weights_of_step(fresh, 2)
+    with pytest.raises(CorruptCheckpointError, match="ckpt-0000000003"):
+        restarted.restore("ckpt-0000000003")
+
+
+def test_when_every_checkpoint_is_damaged_restore_latest_raises(tmp_path):
+    storage = InMemoryStorage()
+    state, manager = _three_checkpoints(storage)
+    for step in (1, 2, 3):
+        _damage(storage, f"ckpt-{step:010d}", DATA, _flip)
+    with pytest.warns(UserWarning, match="unusable"):
+        with pytest.raises(CorruptCheckpointError, match="none of the 3 checkpoints"):
+            manager.restore_latest()
+
+
+def test_restore_latest_on_an_empty_storage_returns_none(tmp_path):
+    manager = CheckpointManager(make_state(0, data=False), LocalStorage(tmp_path))
+    assert manager.restore_latest() is None
+    assert manager.latest is None and manager.checkpoints() == []
