@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Iterator
 
-__all__ = ["SetupInfo", "setup", "quiet_tensorflow_import"]
+__all__ = ["SetupInfo", "setup", "quiet_tensorflow_import", "stderr_silenced"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,7 +38,7 @@ class SetupInfo:
 
 
 @contextlib.contextmanager
-def _stderr_silenced() -> Iterator[None]:
+def stderr_silenced() -> Iterator[None]:
     """Point file descriptor 2 at /dev/null for the duration of the block.
 
     TensorFlow's C++ runtime writes its start-up lines (oneDNN, CUDA probing) straight to
@@ -66,7 +66,7 @@ def quiet_tensorflow_import():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
-    with _stderr_silenced():
+    with stderr_silenced():
         # Keras probes the backend on first import and may log too.
         import keras  # noqa: F401
         import tensorflow as tf
@@ -100,7 +100,7 @@ def setup(
     import keras
 
     # The first device query wakes the runtime, which probes for CUDA on fd 2: keep it quiet.
-    with _stderr_silenced():
+    with stderr_silenced():
         if cpu_devices is not None:
             from course_utils.devices import split_cpu
 

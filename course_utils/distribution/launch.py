@@ -1,0 +1,256 @@
+"""Start ``MultiWorkerMirroredStrategy`` workers as processes, bounded in time (notebook 06).
+
+Each worker is a Python process with its own ``TF_CONFIG`` (the cluster's host list and its own
+index). ``WorkerLauncher`` picks free ports on 127.0.0.1 (or takes a host list for several
+machines, starting only the indices that belong to this machine), streams every worker's output
+with a ``[worker i]`` prefix, and ends the run after ``timeout`` seconds. TensorFlow itself
+waits forever for a worker that never starts; the launcher turns that into a
+``WorkerTimeoutError`` naming the workers that never joined. It kills only the process groups
+it created. POSIX only (it relies on process groups).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+__all__ = [
+    "READY_MARKER",
+    "WorkerLauncher",
+    "WorkerFailedError",
+    "WorkerTimeoutError",
+    "free_ports",
+    "tf_config",
+    "listening_addresses",
+]
+
+# A worker prints this line once the cluster has formed (its first collective op returned).
+READY_MARKER = "WORKER-READY"
+
+
+class WorkerTimeoutError(TimeoutError):
+    """The workers did not finish in time; the message says which never joined the cluster."""
+
+
+class WorkerFailedError(RuntimeError):
+    """A worker exited with a non-zero code; the others were stopped."""
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """``count`` distinct TCP ports that were free on ``host`` a moment ago."""
+    if not isinstance(count, int) or count < 1:
+        raise ValueError(f"count must be a positive int, got {count!r}")
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind((host, 0))
+            sockets.append(sock)
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def tf_config(hosts: Sequence[str], index: int) -> str:
+    """The ``TF_CONFIG`` JSON for worker ``index`` of a cluster of ``host:port`` addresses."""
+    hosts = list(hosts)
+    for address in hosts:
+        host, _, port = address.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"{address!r} is not 'host:port' (e.g. '10.0.0.5:12345')")
+    if not 0 <= index < len(hosts):
+        raise ValueError(f"index {index} is outside the {len(hosts)} workers of the host list")
+    return json.dumps({"cluster": {"worker": hosts}, "task": {"type": "worker", "index": index}})
+
+
+def listening_addresses(port: int) -> list[str]:
+    """Local addresses with a TCP socket listening on ``port`` (Linux ``/proc/net``; else [])."""
+    found = []
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            with open(table, encoding="ascii") as handle:
+                rows = handle.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            address, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port and len(address) == width:
+                found.append(_decode_address(address) + f":{port}")
+    return found
+
+
+def _decode_address(hex_address: str) -> str:
+    raw = bytes.fromhex(hex_address)
+    # /proc stores each 32-bit word in host (little-endian) order.
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+    if len(words) == 4:
+        return socket.inet_ntop(socket.AF_INET, words)
+    return "[" + socket.inet_ntop(socket.AF_INET6, words) + "]"
+
+
+class WorkerLauncher:
+    """Run ``command`` once per local worker with ``TF_CONFIG`` set (notebook 06).
+
+    Args:
+        command: the worker's argv without the interpreter, e.g.
+            ``["-m", "course_utils.distribution.worker_main", "--out", "runs/a"]``; run with
+            ``sys.executable``. ``{index}`` in an argument is replaced by the worker index.
+        num_workers: workers on 127.0.0.1 with free ports (ignored when ``hosts`` is given).
+        hosts: the cluster's ``host:port`` list, the same on every machine.
+        local_indices: the indices this launcher starts (default: all). On machine B of a
+            two-machine cluster, ``hosts=["a:2222", "b:2222"], local_indices=[1]``.
+        log: called with each output line, prefixed ``[worker i]``; ``print`` by default.
+    """
+
+    def __init__(
+        self,
+        command: Sequence[str],
+        *,
+        num_workers: int = 2,
+        hosts: Sequence[str] | None = None,
+        local_indices: Sequence[int] | None = None,
+        log: Callable[[str], None] | None = print,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        if isinstance(command, str) or not command:
+            raise TypeError("command must be a non-empty list of arguments, e.g. ['-m', 'pkg.mod']")
+        if hosts is None:
+            hosts = [f"127.0.0.1:{port}" for port in free_ports(num_workers)]
+        self.hosts = list(hosts)
+        for index in range(len(self.hosts)):
+            tf_config(self.hosts, index)  # validates the host list
+        self.local_indices = list(
+            range(len(self.hosts)) if local_indices is None else local_indices
+        )
+        for index in self.local_indices:
+            tf_config(self.hosts, index)
+        self.command = list(command)
+        self.log = log
+        self.env = env or {}
+        self.processes: dict[int, subprocess.Popen] = {}
+        self.ready: set[int] = set()
+        self.lines: dict[int, list[str]] = {i: [] for i in self.local_indices}
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> WorkerLauncher:
+        """Start the local workers, each in its own process group, and stream their output."""
+        for index in self.local_indices:
+            env = {**os.environ, **self.env, "TF_CONFIG": tf_config(self.hosts, index)}
+            env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            argv = [sys.executable, *(a.replace("{index}", str(index)) for a in self.command)]
+            process = subprocess.Popen(
+                argv,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,  # its own process group: we can end it and its children
+            )
+            self.processes[index] = process
+            thread = threading.Thread(target=self._pump, args=(index, process), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def _pump(self, index: int, process: subprocess.Popen) -> None:
+        for line in process.stdout:
+            line = line.rstrip("\n")
+            self.lines[index].append(line)
+            if line.strip() == READY_MARKER:
+                self.ready.add(index)
+            if self.log is not None:
+                self.log(f"[worker {index}] {line}")
+
+    def wait(self, timeout: float) -> dict[int, int]:
+        """Wait for every local worker; return exit codes, or stop all and raise."""
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                codes = {i: p.poll() for i, p in self.processes.items()}
+                failed = {i: c for i, c in codes.items() if c not in (None, 0)}
+                if failed:
+                    raise WorkerFailedError(
+                        f"worker(s) {sorted(failed)} exited with code(s) {failed}; last lines:\n"
+                        + "\n".join(
+                            f"[worker {i}] {line}" for i in failed for line in self.lines[i][-5:]
+                        )
+                    )
+                if all(c == 0 for c in codes.values()):
+                    for thread in self._threads:
+                        thread.join(timeout=5)
+                    return codes
+                time.sleep(0.05)
+            raise WorkerTimeoutError(self._timeout_message(timeout))
+        finally:
+            self.stop()
+
+    def _timeout_message(self, timeout: float) -> str:
+        missing = [i for i in range(len(self.hosts)) if i not in self.ready]
+        absent = [i for i in missing if i not in self.local_indices or self._exited(i)]
+        waiting = [i for i in missing if i not in absent]
+        parts = [f"workers did not finish within {timeout:g} s."]
+        if absent:
+            names = ", ".join(f"worker {i} ({self.hosts[i]})" for i in absent)
+            parts.append(f"Never joined the cluster: {names}.")
+        if waiting:
+            names = ", ".join(f"worker {i}" for i in waiting)
+            parts.append(f"Started here and still waiting for their peers: {names}.")
+        if missing:
+            parts.append(
+                "MultiWorkerMirroredStrategy waits for every worker in TF_CONFIG: start each one "
+                "(same host list, its own index) and check that its host:port is reachable."
+            )
+        else:
+            parts.append("All workers joined: training itself took longer than the timeout.")
+        return " ".join(parts)
+
+    def _exited(self, index: int) -> bool:
+        process = self.processes.get(index)
+        return process is None or process.poll() is not None
+
+    def stop(self, grace: float = 1.0) -> None:
+        """End this launcher's process groups (SIGTERM, then SIGKILL after ``grace`` s); reap them.
+
+        A TensorFlow worker blocked waiting for its peers does not exit on SIGTERM, hence the
+        SIGKILL. Groups are signalled only while their leader is not yet reaped, so the group
+        id cannot have been reused by another program's process.
+        """
+        live = [p for p in self.processes.values() if p.poll() is None]
+        for process in live:
+            _signal_group(process.pid, signal.SIGTERM)
+        end = time.monotonic() + grace
+        while time.monotonic() < end and not all(_exited_unreaped(p.pid) for p in live):
+            time.sleep(0.05)
+        for process in live:
+            _signal_group(process.pid, signal.SIGKILL)  # the leader and any child left behind
+            process.wait()
+
+    def run(self, timeout: float = 60.0) -> dict[int, int]:
+        """``start`` then ``wait``."""
+        return self.start().wait(timeout)
+
+
+def _exited_unreaped(pid: int) -> bool:
+    """True once child ``pid`` has exited; it stays a zombie (not reaped) so its id stays ours."""
+    if not hasattr(os, "waitid"):  # no way to peek without reaping: wait out the grace period
+        return False
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass

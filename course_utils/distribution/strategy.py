@@ -1,0 +1,306 @@
+"""Distribution Strategy with ``tf.distribute``: a strategy over N devices and a custom loop.
+
+Taught in notebook 06. ``make_strategy`` builds a ``tf.distribute.MirroredStrategy`` over GPUs
+when there are enough of them, otherwise over logical CPU devices (``split_cpu``), so the same
+code runs on a laptop and on a GPU machine. ``DistributedTrainer`` is the custom training loop
+of the pattern: split the global batch, run the step on every replica, average the loss over
+the *global* batch, all-reduce the gradients, update the mirrored variables. It works under any
+strategy, including ``MultiWorkerMirroredStrategy`` (see ``course_utils.distribution.launch``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from course_utils.devices import split_cpu
+
+__all__ = [
+    "split_cpu",
+    "make_strategy",
+    "DistributedTrainer",
+    "RoundTrace",
+    "is_chief",
+    "checkpoint_dir_for",
+    "measure_throughput",
+    "replica_experiment",
+]
+
+LOSS_SCALINGS = ("global", "per_replica")
+
+
+def _tf():
+    from course_utils.notebook import quiet_tensorflow_import
+
+    return quiet_tensorflow_import()
+
+
+def make_strategy(replicas: int, *, use_gpus: bool = True):
+    """A ``MirroredStrategy`` with ``replicas`` replicas: on GPUs if enough exist, else CPUs.
+
+    On CPUs the replicas are the first ``replicas`` logical devices made by ``split_cpu`` (or
+    ``setup(cpu_devices=N)``), and gradients are summed on one device
+    (``ReductionToOneDevice``): the default collective all-reduce keys its groups by order of
+    creation, so strategies over different subsets of devices in one process would clash.
+    """
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 1:
+        raise ValueError(f"replicas must be a positive int, got {replicas!r}")
+    tf = _tf()
+    gpus = [d.name for d in tf.config.list_logical_devices("GPU")] if use_gpus else []
+    if len(gpus) >= replicas:
+        return tf.distribute.MirroredStrategy(gpus[:replicas])
+    cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
+    if len(cpus) < replicas:
+        raise ValueError(
+            f"{replicas} replicas asked for, but TensorFlow sees {len(cpus)} logical CPU(s) and "
+            f"{len(gpus)} GPU(s). Call course_utils.notebook.setup(cpu_devices={replicas}) "
+            "(or split_cpu) before any other TensorFlow code, in a fresh process."
+        )
+    return tf.distribute.MirroredStrategy(
+        cpus[:replicas], cross_device_ops=tf.distribute.ReductionToOneDevice()
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class RoundTrace:
+    """One round of the pattern, as NumPy arrays, for display (notebook 06, "five steps")."""
+
+    devices: tuple[str, ...]  # step 1-2: where each replica (and its mirrored copy) lives
+    per_replica_x: tuple[np.ndarray, ...]  # step 1: the slice of the global batch per replica
+    per_replica_loss: tuple[float, ...]  # step 3: each replica's share of the global loss
+    per_replica_grads: tuple[list[np.ndarray], ...]  # step 3: each replica's local gradients
+    reduced_grads: list[np.ndarray]  # step 4: the all-reduced (summed) gradients
+
+
+class DistributedTrainer:
+    """A custom training loop under a ``tf.distribute`` strategy (notebook 06).
+
+    Args:
+        strategy: any ``tf.distribute.Strategy`` (Mirrored, MultiWorkerMirrored, default).
+        build_model: returns a fresh Keras model; called inside ``strategy.scope()`` so its
+            variables are mirrored on every replica.
+        make_optimizer: returns a Keras optimizer; also created inside the scope.
+        loss: a Keras loss; per-example values are taken (its reduction is set to ``"none"``).
+        global_batch_size: examples per step summed over all replicas (and workers).
+        loss_scaling: ``"global"`` divides the summed loss by the global batch size (correct);
+            ``"per_replica"`` takes each replica's own mean, the classic bug that multiplies the
+            gradient by the number of replicas.
+    """
+
+    def __init__(
+        self,
+        strategy: Any,
+        build_model: Callable[[], Any],
+        make_optimizer: Callable[[], Any],
+        loss: Any,
+        global_batch_size: int,
+        *,
+        loss_scaling: str = "global",
+    ) -> None:
+        if isinstance(global_batch_size, bool) or not isinstance(global_batch_size, int):
+            raise TypeError(f"global_batch_size must be an int, got {global_batch_size!r}")
+        if global_batch_size < 1:
+            raise ValueError(f"global_batch_size must be a positive int, got {global_batch_size!r}")
+        replicas = strategy.num_replicas_in_sync
+        if global_batch_size % replicas:
+            raise ValueError(
+                f"global_batch_size {global_batch_size} does not split evenly over {replicas} "
+                f"replicas: use a multiple of {replicas}"
+            )
+        if loss_scaling not in LOSS_SCALINGS:
+            raise ValueError(f"loss_scaling must be one of {LOSS_SCALINGS}, got {loss_scaling!r}")
+        if not callable(build_model) or not callable(make_optimizer):
+            raise TypeError(
+                "build_model and make_optimizer must be callables returning new objects"
+            )
+        if not hasattr(loss, "get_config"):
+            raise TypeError(f"loss must be a keras.losses.Loss instance, got {loss!r}")
+        self._tf = _tf()  # looked up once: code traced by tf.function must not call _tf()
+        self.strategy = strategy
+        self.global_batch_size = global_batch_size
+        self.loss_scaling = loss_scaling
+        self.loss = loss.__class__.from_config({**loss.get_config(), "reduction": "none"})
+        with strategy.scope():
+            self.model = build_model()
+            self.optimizer = make_optimizer()
+        self._train_step = None
+
+    @property
+    def replicas(self) -> int:
+        return self.strategy.num_replicas_in_sync
+
+    def distribute(self, x: np.ndarray, y: np.ndarray, *, epochs: int = 1, seed: int | None = None):
+        """Step 1: batches of the global size (last partial one dropped), split over replicas."""
+        tf = _tf()
+        if len(x) != len(y):
+            raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+        if len(x) < self.global_batch_size:
+            raise ValueError(f"{len(x)} examples are fewer than one global batch")
+        dataset = tf.data.Dataset.from_tensor_slices((x, y))
+        if seed is not None:
+            dataset = dataset.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.repeat(epochs).batch(self.global_batch_size, drop_remainder=True)
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = (
+            tf.data.experimental.AutoShardPolicy.DATA
+        )
+        return self.strategy.experimental_distribute_dataset(dataset.with_options(options))
+
+    def _replica_loss(self, x, y):
+        tf = self._tf
+        per_example = self.loss(y, self.model(x, training=True))
+        if self.loss_scaling == "per_replica":  # the bug: a mean over this replica's slice only
+            return tf.reduce_mean(per_example)
+        return tf.nn.compute_average_loss(per_example, global_batch_size=self.global_batch_size)
+
+    def _replica_step(self, x, y):
+        tf = self._tf
+        with tf.GradientTape() as tape:
+            loss = self._replica_loss(x, y)
+        grads = tape.gradient(loss, self.model.trainable_variables)
+        # The Keras optimizer all-reduces (sums) the gradients over replicas, then updates.
+        self.optimizer.apply_gradients(zip(grads, self.model.trainable_variables, strict=True))
+        return loss
+
+    def train_step(self, batch) -> float:
+        """Steps 2-5 for one distributed batch; returns the global loss (summed over replicas)."""
+        if self._train_step is None:
+            tf = self._tf
+
+            @tf.function
+            def step(x, y):
+                losses = self.strategy.run(self._replica_step, args=(x, y))
+                return self.strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+
+            self._train_step = step
+        return float(self._train_step(*batch))
+
+    def fit(self, x: np.ndarray, y: np.ndarray, *, epochs: int = 1, seed: int | None = None):
+        """Train; return the list of per-step global losses."""
+        return [self.train_step(batch) for batch in self.distribute(x, y, epochs=epochs, seed=seed)]
+
+    def trace_round(self, batch) -> RoundTrace:
+        """Run steps 1-4 on one distributed batch without updating; return what each replica saw."""
+        tf = self._tf
+
+        def replica_fn(x, y):
+            with tf.GradientTape() as tape:
+                loss = self._replica_loss(x, y)
+            grads = tape.gradient(loss, self.model.trainable_variables)
+            reduced = tf.distribute.get_replica_context().all_reduce("SUM", grads)
+            return loss, grads, reduced
+
+        loss, grads, reduced = self.strategy.run(tf.function(replica_fn), args=batch)
+        local = self.strategy.experimental_local_results
+        per_replica_grads = tuple(
+            [g.numpy() for g in replica] for replica in zip(*[local(g) for g in grads], strict=True)
+        )
+        return RoundTrace(
+            devices=tuple(self.strategy.extended.worker_devices),
+            per_replica_x=tuple(t.numpy() for t in local(batch[0])),
+            per_replica_loss=tuple(float(t) for t in local(loss)),
+            per_replica_grads=per_replica_grads,
+            reduced_grads=[local(g)[0].numpy() for g in reduced],
+        )
+
+    def weights(self) -> list[np.ndarray]:
+        """The model's weights as NumPy arrays (identical on every replica)."""
+        return [w.numpy() for w in self.model.weights]
+
+
+def is_chief(strategy: Any) -> bool:
+    """True on the worker that writes checkpoints: always under a one-machine strategy."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.cluster_spec().as_dict():
+        return True
+    task_type, task_id = resolver.task_type, resolver.task_id
+    if "chief" in resolver.cluster_spec().as_dict():  # a cluster with an explicit chief task
+        return task_type == "chief"
+    return task_type == "worker" and task_id == 0
+
+
+def checkpoint_dir_for(strategy: Any, directory: str | os.PathLike) -> str:
+    """Where this worker saves: ``directory`` on the chief, a throw-away folder elsewhere.
+
+    Under ``MultiWorkerMirroredStrategy`` every worker must call ``save`` (it may run
+    collective ops), but only the chief's files should land in the shared folder.
+    """
+    if is_chief(strategy):
+        return os.fspath(directory)
+    return tempfile.mkdtemp(prefix="worker-checkpoint-")
+
+
+def measure_throughput(
+    trainer: DistributedTrainer,
+    x: np.ndarray,
+    y: np.ndarray,
+    steps: int = 20,
+    *,
+    warmup: int = 2,
+    repeats: int = 1,
+) -> dict:
+    """Samples per second and seconds per step of ``trainer``: the best of ``repeats`` timings.
+
+    ``warmup`` untimed steps first pay for tracing the ``tf.function`` and for the kernels'
+    first-use set-up; the timed steps reuse them. The model keeps training while timed.
+    """
+    import time
+
+    if steps < 1 or warmup < 1 or repeats < 1:
+        raise ValueError(f"steps, warmup, repeats must be >= 1, got {steps}, {warmup}, {repeats}")
+    needed = (warmup + steps * repeats) * trainer.global_batch_size
+    batches = iter(trainer.distribute(x, y, epochs=-(-needed // len(x))))
+    for _ in range(warmup):
+        trainer.train_step(next(batches))
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(steps):
+            trainer.train_step(next(batches))
+        best = min(best, time.perf_counter() - start)
+    return {
+        "samples_per_second": steps * trainer.global_batch_size / best,
+        "seconds_per_step": best / steps,
+    }
+
+
+def replica_experiment(
+    replicas: int,
+    global_batch_size: int,
+    *,
+    epochs: int = 2,
+    learning_rate: float = 0.1,
+    loss_scaling: str = "global",
+) -> dict:
+    """The widget of notebook 06: train the demo MLP with ``replicas`` replicas.
+
+    Returns the per-replica batch, the per-step losses and the measured samples per second.
+    ``loss_scaling="per_replica"`` reproduces the loss-averaging bug (see ``DistributedTrainer``).
+    """
+    import keras
+
+    from course_utils.distribution.worker_main import build_model, make_data
+
+    trainer = DistributedTrainer(
+        make_strategy(replicas),
+        build_model,
+        lambda: keras.optimizers.SGD(learning_rate),
+        keras.losses.BinaryCrossentropy(from_logits=True),
+        global_batch_size,
+        loss_scaling=loss_scaling,
+    )
+    x, y = make_data()
+    losses = trainer.fit(x, y, epochs=epochs)
+    speed = measure_throughput(trainer, x, y, steps=10)
+    return {
+        "replicas": replicas,
+        "global_batch_size": global_batch_size,
+        "per_replica_batch": global_batch_size // replicas,
+        "losses": losses,
+        **speed,
+    }

@@ -1,0 +1,106 @@
+"""One worker of a ``MultiWorkerMirroredStrategy`` run (notebook 06); started by ``WorkerLauncher``.
+
+    TF_CONFIG=... python -m course_utils.distribution.worker_main --out runs/demo
+
+Every worker builds the same seeded data and a tiny MLP, joins the cluster described by
+``TF_CONFIG``, trains with ``DistributedTrainer`` (Keras 3 ``fit`` fails under this strategy,
+keras-team/keras#20585), and writes its final weights to ``<out>/worker-<index>.npz``. With
+``--checkpoint-dir`` it also saves a ``tf.train.Checkpoint``: every worker calls ``save``, only the
+chief's files land in that folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import sys
+
+import numpy as np
+
+__all__ = ["make_data", "build_model", "main"]
+
+
+def make_data(n: int = 512, features: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded binary classification set: the same on every worker and in the notebook."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, features)).astype("float32")
+    w = rng.normal(size=(features, 1)).astype("float32")
+    y = (x @ w + 0.3 * rng.normal(size=(n, 1)) > 0).astype("float32")
+    return x, y
+
+
+def build_model(features: int = 8, seed: int = 7):
+    """A tiny MLP with seeded initial weights (identical wherever it is built)."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential(
+        [
+            keras.Input((features,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(1),
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="folder for worker-<index>.npz")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--global-batch", type=int, default=32)
+    parser.add_argument("--learning-rate", type=float, default=0.1)
+    parser.add_argument("--checkpoint-dir", default=None)
+    parser.add_argument("--use-fit", action="store_true", help="Keras fit (fails, keras#20585)")
+    args = parser.parse_args(argv)
+
+    index = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0)
+    from course_utils.notebook import quiet_tensorflow_import, stderr_silenced
+
+    tf = quiet_tensorflow_import()
+    import keras
+
+    from course_utils.distribution.strategy import DistributedTrainer, checkpoint_dir_for, is_chief
+
+    with stderr_silenced():  # the runtime's CUDA probing writes to fd 2; keep logs readable
+        # Must come before any other TensorFlow op: it configures the collective ops.
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    trainer = DistributedTrainer(
+        strategy,
+        build_model,
+        lambda: keras.optimizers.SGD(args.learning_rate),
+        keras.losses.BinaryCrossentropy(from_logits=True),
+        args.global_batch,
+    )
+    print("WORKER-READY", flush=True)  # variables were broadcast: every worker has joined
+    x, y = make_data()
+    if args.use_fit:  # shown in notebook 06: Keras 3 fit under this strategy raises
+        loss = keras.losses.BinaryCrossentropy(from_logits=True)
+        trainer.model.compile(optimizer=trainer.optimizer, loss=loss)
+        trainer.model.fit(x, y, batch_size=args.global_batch, epochs=args.epochs, verbose=0)
+        return 0
+    losses = trainer.fit(x, y, epochs=args.epochs)
+    print(
+        f"steps {len(losses)}, first loss {losses[0]:.4f}, last loss {losses[-1]:.4f}", flush=True
+    )
+
+    if args.checkpoint_dir:
+        checkpoint = tf.train.Checkpoint(model=trainer.model, optimizer=trainer.optimizer)
+        directory = checkpoint_dir_for(strategy, args.checkpoint_dir)
+        checkpoint.write(os.path.join(directory, "ckpt"))  # every worker must call it
+        if not is_chief(strategy):
+            shutil.rmtree(directory, ignore_errors=True)
+        print(f"checkpoint: chief={is_chief(strategy)}", flush=True)
+
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    weights = {f"w{i}": w for i, w in enumerate(trainer.weights())}
+    np.savez(out / f"worker-{index}.npz", **weights)
+    print(f"wrote worker-{index}.npz", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""WorkerLauncher: MultiWorkerMirroredStrategy workers that train together, bounded in time."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import socket
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from course_utils.distribution.launch import (
+    WorkerFailedError,
+    WorkerLauncher,
+    WorkerTimeoutError,
+    free_ports,
+    listening_addresses,
+    tf_config,
+)
+
+WORKER = ["-m", "course_utils.distribution.worker_main"]
+posix_proc = pytest.mark.skipif(not pathlib.Path("/proc/self/stat").exists(), reason="needs /proc")
+
+
+def live_members(pgid: int) -> list[int]:
+    """Processes of group ``pgid`` that are still running (zombies excluded)."""
+    members = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def test_two_workers_train_together_and_end_with_identical_weights(tmp_path):
+    lines: list[str] = []
+    launcher = WorkerLauncher(
+        [*WORKER, "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ckpt")],
+        num_workers=2,
+        log=lines.append,
+    )
+    assert all(host.startswith("127.0.0.1:") for host in launcher.hosts)
+    assert launcher.run(timeout=120) == {0: 0, 1: 0}
+    first = np.load(tmp_path / "out" / "worker-0.npz", allow_pickle=False)
+    second = np.load(tmp_path / "out" / "worker-1.npz", allow_pickle=False)
+    assert sorted(first.files) == sorted(second.files) and first.files
+    for name in first.files:
+        np.testing.assert_array_equal(first[name], second[name])
+    assert launcher.ready == {0, 1}
+    assert any(line.startswith("[worker 1] steps 32") for line in lines)
+    # Only the chief wrote into the checkpoint folder; the other cleaned up its scratch copy.
+    assert sorted(p.name for p in (tmp_path / "ckpt").iterdir()) == [
+        "ckpt.data-00000-of-00001",
+        "ckpt.index",
+    ]
+    assert any("chief=False" in line for line in lines)
+
+
+@posix_proc
+def test_a_missing_worker_ends_in_a_clear_timeout_and_leaves_no_process(tmp_path):
+    launcher = WorkerLauncher(
+        [*WORKER, "--out", str(tmp_path)], num_workers=2, local_indices=[0], log=None
+    )
+    start = time.monotonic()
+    with pytest.raises(WorkerTimeoutError) as caught:
+        launcher.run(timeout=10)
+    assert time.monotonic() - start < 10 + 8  # the timeout plus the stop grace, not forever
+    message = str(caught.value)
+    assert f"Never joined the cluster: worker 1 ({launcher.hosts[1]})" in message
+    assert "still waiting for their peers: worker 0" in message
+    pid = launcher.processes[0].pid
+    assert launcher.processes[0].returncode is not None
+    assert live_members(pid) == []
+    assert not list(tmp_path.iterdir())  # no weights: it never trained
+
+
+@posix_proc
+def test_timeout_also_ends_the_workers_children():
+    code = (
+        "import subprocess, time; child = subprocess.Popen(['sleep', '60']); "
+        "print('child', child.pid, flush=True); time.sleep(60)"
+    )
+    launcher = WorkerLauncher(["-c", code], num_workers=1, log=None)
+    with pytest.raises(WorkerTimeoutError, match="did not finish within 3 s"):
+        launcher.run(timeout=3)
+    child = int(launcher.lines[0][0].split()[1])
+    assert live_members(launcher.processes[0].pid) == []
+    assert child not in live_members(launcher.processes[0].pid)
+
+
+def test_a_failing_worker_stops_the_others_and_reports_its_output():
+    code = (
+        "import json, os, sys, time\n"
+        "if json.loads(os.environ['TF_CONFIG'])['task']['index'] == 1:\n"
+        "    print('boom', flush=True); sys.exit(3)\n"
+        "time.sleep(60)"
+    )
+    launcher = WorkerLauncher(["-c", code], num_workers=2, log=None)
+    start = time.monotonic()
+    with pytest.raises(WorkerFailedError, match=r"\{1: 3\}[\s\S]*\[worker 1\] boom"):
+        launcher.run(timeout=30)
+    assert time.monotonic() - start < 15
+    assert launcher.processes[0].returncode is not None  # the healthy worker was stopped too
+
+
+def test_each_worker_gets_its_own_tf_config():
+    code = "import os; print(os.environ['TF_CONFIG'])"
+    launcher = WorkerLauncher(["-c", code], hosts=["127.0.0.1:1", "10.0.0.2:2"], log=None)
+    assert launcher.run(timeout=30) == {0: 0, 1: 0}
+    for index in (0, 1):
+        config = json.loads(launcher.lines[index][0])
+        assert config == {
+            "cluster": {"worker": ["127.0.0.1:1", "10.0.0.2:2"]},
+            "task": {"type": "worker", "index": index},
+        }
+
+
+def test_free_ports_are_distinct_and_bindable():
+    ports = free_ports(3)
+    assert len(set(ports)) == 3
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", ports[0]))
+
+
+def test_listening_addresses_sees_a_listening_socket():
+    if not os.path.exists("/proc/net/tcp"):
+        pytest.skip("needs Linux /proc/net")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        assert listening_addresses(port) == [f"127.0.0.1:{port}"]
+    assert listening_addresses(port) == []
+
+
+@pytest.mark.parametrize(
+    ("hosts", "index", "match"),
+    [
+        (["localhost"], 0, "not 'host:port'"),
+        (["a:1", "b:x"], 0, "not 'host:port'"),
+        (["a:1"], 1, "outside the 1 workers"),
+    ],
+)
+def test_tf_config_rejects_bad_host_lists(hosts, index, match):
+    with pytest.raises(ValueError, match=match):
+        tf_config(hosts, index)
+
+
+def test_launcher_rejects_a_string_command_and_bad_indices():
+    with pytest.raises(TypeError, match="list of arguments"):
+        WorkerLauncher("python worker.py")
+    with pytest.raises(ValueError, match="outside the 2 workers"):
+        WorkerLauncher([sys.executable], num_workers=2, local_indices=[2])
