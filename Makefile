@@ -41,6 +41,7 @@ data: $(STAMP)
 ## Print the benchmark tables (ratios against a baseline measured in the same run).
 benchmark: $(STAMP)
 	$(BIN)/python -m benchmarks.checkpoints
+	$(BIN)/python -m benchmarks.distribution
 	$(BIN)/python -m benchmarks.simulator
 
 clean:
