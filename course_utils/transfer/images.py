@@ -1,0 +1,318 @@
+"""The image-classification code problem: a pre-trained base, a task head, the whole classifier.
+
+``TaskSpecificModel`` is the head on its own (feature vector in, class logits out), so that it can
+be trained fast on cached base features. ``ImageClassificationModel`` joins a ``PretrainedModel``
+and a ``TaskSpecificModel`` into one model that takes raw images: train, fine-tune, evaluate
+(accuracy, confusion matrix, mistakes), save and load. Taught in notebook 05;
+``transfer_vs_scratch`` measures notebook 03's claim.
+"""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from course_utils.transfer.pretrained import NewTaskModel, PretrainedModel
+
+__all__ = [
+    "TaskSpecificModel",
+    "ImageClassificationModel",
+    "confusion_matrix",
+    "transfer_vs_scratch",
+    "summarize_comparison",
+]
+
+
+def _reset_optimizer(model) -> None:
+    """Zero an optimizer's state (step counter, moments), keeping its learning rate."""
+    for variable in model.optimizer.variables:
+        if "learning_rate" not in variable.path:
+            variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+
+
+class TaskSpecificModel:
+    """The new task's layers: a feature vector in, one logit per class out."""
+
+    def __init__(
+        self,
+        num_classes: int,
+        *,
+        hidden_units: int = 32,
+        dropout: float = 0.2,
+        name: str = "task_head",
+    ):
+        if not isinstance(num_classes, int) or num_classes < 2:
+            raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+        self.num_classes = num_classes
+        self.hidden_units = hidden_units
+        self.dropout = dropout
+        self.name = name
+        self.model = None
+
+    def build(self, feature_dim: int):
+        """Create the head (functional API) for features of size ``feature_dim``; return it."""
+        import keras
+        from keras import layers
+
+        if self.model is not None:
+            if self.model.input.shape[-1] != feature_dim:
+                raise ValueError(
+                    f"head already built for {self.model.input.shape[-1]} features, "
+                    f"not {feature_dim}"
+                )
+            return self.model
+        inputs = keras.Input((feature_dim,), name="features")
+        x = inputs
+        if self.hidden_units:
+            x = layers.Dense(self.hidden_units, activation="relu", name="head_dense")(x)
+        if self.dropout:
+            x = layers.Dropout(self.dropout, name="head_dropout")(x)
+        logits = layers.Dense(self.num_classes, name="head_logits")(x)
+        self.model = keras.Model(inputs, logits, name=self.name)
+        return self.model
+
+    def train_on_features(
+        self, features, labels, *, steps: int = 200, learning_rate: float = 1e-2, seed: int = 0
+    ):
+        """Fit the head on cached features (full batch, ``steps`` Adam steps); return History.
+
+        The fast path: the base's features are computed once; only the head is trained.
+        """
+        import keras
+
+        features = np.asarray(features, dtype=np.float32)
+        labels = np.asarray(labels)
+        if features.ndim != 2 or labels.shape != (len(features),):
+            raise ValueError(
+                f"features must be (n, d) and labels (n,), got {features.shape}, {labels.shape}"
+            )
+        model = self.build(features.shape[1])
+        keras.utils.set_random_seed(seed)
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
+        # One epoch of `steps` full batches: Keras' per-epoch overhead is paid once.
+        repeated = np.tile(np.arange(len(features)), steps)
+        return model.fit(
+            features[repeated],
+            labels[repeated],
+            batch_size=len(features),
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+        )
+
+    def predict(self, features) -> np.ndarray:
+        """Predicted class indices for feature vectors."""
+        if self.model is None:
+            raise RuntimeError("the head is not built yet: call build() or train_on_features()")
+        logits = self.model.predict(np.asarray(features, dtype=np.float32), verbose=0)
+        return np.asarray(logits).argmax(axis=-1)
+
+
+def confusion_matrix(true, predicted, num_classes: int) -> np.ndarray:
+    """``m[i, j]`` = how many images of class ``i`` were predicted as class ``j``."""
+    true, predicted = np.asarray(true), np.asarray(predicted)
+    if true.shape != predicted.shape:
+        raise ValueError(f"true {true.shape} and predicted {predicted.shape} differ in shape")
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (true, predicted), 1)
+    return matrix
+
+
+class ImageClassificationModel(NewTaskModel):
+    """Raw images -> preprocessing -> pre-trained base -> ``TaskSpecificModel`` -> logits."""
+
+    def __init__(
+        self,
+        pretrained: PretrainedModel,
+        task: TaskSpecificModel,
+        class_names: Sequence[str],
+        *,
+        name: str = "image_classifier",
+    ):
+        if not isinstance(task, TaskSpecificModel):
+            raise TypeError(f"task must be a TaskSpecificModel, got {type(task).__name__}")
+        if len(class_names) != task.num_classes:
+            raise ValueError(
+                f"{len(class_names)} class names for a head with {task.num_classes} classes"
+            )
+        super().__init__(pretrained, task.num_classes, name=name)
+        self.task = task
+        self.class_names = tuple(class_names)
+
+    def _head(self, features):
+        return self.task.build(self.pretrained.feature_dim)(features)
+
+    def evaluate(self, images, labels) -> dict:
+        """Accuracy, confusion matrix and the indices of misclassified images."""
+        labels = np.asarray(labels)
+        predicted = self.predict(images)
+        return {
+            "accuracy": float(np.mean(predicted == labels)),
+            "confusion": confusion_matrix(labels, predicted, self.num_classes),
+            "misclassified": np.flatnonzero(predicted != labels),
+            "predicted": predicted,
+        }
+
+    def save(self, path: str | pathlib.Path) -> pathlib.Path:
+        """Save the whole classifier as one Keras 3 ``.keras`` file."""
+        path = pathlib.Path(path)
+        if path.suffix != ".keras":
+            raise ValueError(
+                f"{path}: Keras 3 saves whole models to '.keras' files ('.h5' and folders are "
+                "legacy; weights alone go to '.weights.h5')"
+            )
+        self.add_task_specific_layers().save(path)
+        return path
+
+    @classmethod
+    def load(
+        cls, path: str | pathlib.Path, class_names: Sequence[str], *, preprocessing: str = "tf"
+    ) -> ImageClassificationModel:
+        """Load a classifier saved by ``save`` (``safe_mode=True``), ready to predict."""
+        import keras
+
+        path = pathlib.Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no saved classifier here")
+        model = keras.saving.load_model(path, safe_mode=True)
+        nested = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+        if len(nested) != 2:
+            raise ValueError(f"{path} is not a model saved by ImageClassificationModel.save")
+        base, head = nested
+        task = TaskSpecificModel(int(head.output.shape[-1]), name=head.name)
+        task.model = head
+        classifier = cls(PretrainedModel(base, preprocessing=preprocessing), task, class_names)
+        classifier.model = model
+        return classifier
+
+
+def _scratch_model(image_size: int, num_classes: int):
+    import keras
+
+    from course_utils.transfer.build_base import build_base_model
+
+    inputs = keras.Input((image_size, image_size, 3))
+    scaled = keras.layers.Rescaling(1.0 / 127.5, offset=-1.0)(inputs)
+    return keras.Model(inputs, build_base_model(image_size, num_classes, bn_momentum=0.9)(scaled))
+
+
+def _compiled(model, learning_rate: float, steps_per_execution: int):
+    import keras
+
+    # Several steps per call of the traced train function: far less Python overhead per step.
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        steps_per_execution=steps_per_execution,
+    )
+    return model
+
+
+def _accuracy(model, inputs, labels) -> float:
+    logits = np.asarray(model(inputs, training=False))
+    return float(np.mean(logits.argmax(axis=-1) == labels))
+
+
+def transfer_vs_scratch(
+    pretrained: PretrainedModel,
+    pool: tuple[np.ndarray, np.ndarray],
+    test: tuple[np.ndarray, np.ndarray],
+    *,
+    labels_per_class: Sequence[int] = (5, 10, 20, 50),
+    seeds: Sequence[int] = (0, 1, 2),
+    head_steps: int = 200,
+    scratch_steps: int = 80,
+    batch_size: int = 16,
+) -> list[dict]:
+    """Test accuracy of transfer (head on frozen features) vs the same CNN trained from scratch.
+
+    For each size and seed, the seed picks ``labels_per_class`` labelled images per class from
+    ``pool``; both models see exactly those. The head gets ``head_steps`` full-batch Adam steps;
+    the scratch CNN (same architecture as the base) ``scratch_steps`` steps of ``batch_size``
+    images. Returns one row per (size, seed) with test accuracies (and the scratch model's
+    accuracy on its own training images, to show it overfits).
+    """
+    import keras
+
+    from course_utils.datasets.images import labels_per_class_subset
+
+    x_pool, y_pool = pool
+    x_test, y_test = pretrained.check_images(test[0]), np.asarray(test[1])
+    num_classes = len(np.unique(y_pool))
+    size = pretrained.input_shape[0]
+    pool_features = pretrained.extract_features(x_pool)
+    test_features = pretrained.extract_features(x_test)
+
+    # One compiled model of each kind, re-initialised per run: Keras traces train steps once.
+    def new_head():
+        return TaskSpecificModel(num_classes, hidden_units=0, dropout=0.0).build(
+            pretrained.feature_dim
+        )
+
+    head = _compiled(new_head(), 1e-2, 50)
+    scratch = _compiled(_scratch_model(size, num_classes), 2e-3, 20)
+    rows = []
+    for count in labels_per_class:
+        for seed in seeds:
+            chosen = labels_per_class_subset(y_pool, count, seed=seed)
+            keras.utils.set_random_seed(seed)
+            head.set_weights(new_head().get_weights())
+            _reset_optimizer(head)
+            # Full-batch steps inside a single epoch: Keras' per-epoch overhead is paid once.
+            repeated = np.tile(chosen, head_steps)
+            head.fit(
+                pool_features[repeated],
+                y_pool[repeated],
+                batch_size=len(chosen),
+                epochs=1,
+                shuffle=False,
+                verbose=0,
+            )
+            transfer = _accuracy(head, test_features, y_test)
+
+            scratch.set_weights(_scratch_model(size, num_classes).get_weights())
+            _reset_optimizer(scratch)
+            rng = np.random.default_rng(seed)
+            repeats = -(-scratch_steps * batch_size // len(chosen))
+            order = np.concatenate([rng.permutation(chosen) for _ in range(repeats)])
+            order = order[: scratch_steps * batch_size]
+            scratch.fit(
+                x_pool[order],
+                y_pool[order],
+                batch_size=batch_size,
+                epochs=1,
+                shuffle=False,
+                verbose=0,
+            )
+            rows.append(
+                {
+                    "labels_per_class": count,
+                    "seed": seed,
+                    "transfer": transfer,
+                    "scratch": _accuracy(scratch, x_test, y_test),
+                    "scratch_train": _accuracy(scratch, x_pool[chosen], y_pool[chosen]),
+                }
+            )
+    return rows
+
+
+def summarize_comparison(rows: list[dict], labels_per_class: int | None = None) -> dict:
+    """Mean accuracies over seeds, per size (or for one size): what the plot and widget show."""
+    sizes = sorted({row["labels_per_class"] for row in rows})
+    if labels_per_class is not None:
+        if labels_per_class not in sizes:
+            raise ValueError(f"no results for {labels_per_class} labels per class; have {sizes}")
+        sizes = [labels_per_class]
+    summary = {}
+    for size in sizes:
+        picked = [row for row in rows if row["labels_per_class"] == size]
+        transfer = float(np.mean([row["transfer"] for row in picked]))
+        scratch = float(np.mean([row["scratch"] for row in picked]))
+        summary[size] = {"transfer": transfer, "scratch": scratch, "gain": transfer - scratch}
+    return summary

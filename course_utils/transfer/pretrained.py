@@ -1,0 +1,447 @@
+"""The transfer-learning pattern: a frozen pre-trained base and a new task model on top.
+
+``PretrainedModel`` wraps a base network that maps preprocessed images to a feature vector: load
+it (the course's own ``data/pretrained/shapes_cnn.keras``, or a ``keras.applications`` network),
+extract features, freeze it, unfreeze its top block. ``NewTaskModel`` adds task-specific layers
+with the functional API, trains them with the base frozen, then fine-tunes the top of the base
+with a low learning rate. Taught in notebook 03; notebook 05 builds on it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import socket
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "APPLICATIONS",
+    "DEFAULT_BASE_PATH",
+    "preprocess_images",
+    "weights_reachable",
+    "PretrainedModel",
+    "NewTaskModel",
+]
+
+DEFAULT_BASE_PATH = pathlib.Path(__file__).resolve().parents[2] / "data/pretrained/shapes_cnn.keras"
+
+
+def preprocess_images(images, *, mode: str = "tf") -> np.ndarray:
+    """Validate RGB images ``(n, h, w, 3)`` in ``[0, 255]``; return float32 scaled for the base.
+
+    ``mode="tf"`` maps to ``[-1, 1]`` (``x / 127.5 - 1``: the course base and MobileNetV2);
+    ``mode="none"`` only casts (networks such as EfficientNet rescale inside the model).
+    """
+    array = np.asarray(images)
+    if array.ndim != 4:
+        raise ValueError(
+            f"images must be a batch shaped (n, height, width, 3), got shape {array.shape}; "
+            "for a single image use images[None]"
+        )
+    if array.shape[-1] != 3:
+        raise ValueError(
+            f"images have {array.shape[-1]} channel(s), the base expects 3 (RGB); "
+            "turn grayscale into RGB with np.repeat(images, 3, axis=-1)"
+        )
+    if mode == "tf":
+        return array.astype(np.float32) / np.float32(127.5) - np.float32(1.0)
+    if mode == "none":
+        return array.astype(np.float32)
+    raise ValueError(f"unknown preprocessing mode {mode!r}: use 'tf' or 'none'")
+
+
+# keras.applications networks we support: preprocessing mode, cached-weights file prefix, and
+# how many final layers form the "top block" that fine-tuning unfreezes.
+APPLICATIONS = {
+    "MobileNetV2": ("tf", "mobilenet_v2", 9),
+    "EfficientNetB0": ("none", "efficientnetb0", 9),
+}
+WEIGHTS_HOST = "storage.googleapis.com"
+
+
+def weights_reachable(timeout: float = 3.0, host: str = WEIGHTS_HOST) -> bool:
+    """True if a TCP connection to the weights' host opens within ``timeout`` seconds.
+
+    Runs in a daemon thread so that even a slow DNS lookup cannot block longer than ``timeout``.
+    """
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            socket.create_connection((host, 443), timeout=timeout).close()
+            result.append(True)
+        except OSError:
+            result.append(False)
+
+    thread = threading.Thread(target=probe, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    return bool(result and result[0])
+
+
+def _weights_cached(prefix: str) -> bool:
+    folder = pathlib.Path(os.environ.get("KERAS_HOME", pathlib.Path.home() / ".keras")) / "models"
+    return folder.is_dir() and any(p.name.startswith(prefix) for p in folder.iterdir())
+
+
+def _offline_error(name: str) -> ConnectionError:
+    return ConnectionError(
+        f"cannot download the ImageNet weights of {name} from {WEIGHTS_HOST}: this machine "
+        "looks offline. Use weights=None to build the same architecture with random weights "
+        "(enough to test the code path), pass weights='/path/to/file.h5' for a weights file "
+        "you copied here, or use the course's own base: PretrainedModel.from_file()."
+    )
+
+
+def build_application(
+    name: str,
+    *,
+    weights: str | None,
+    input_shape: tuple[int, int, int],
+    offline: bool | None,
+    timeout: float,
+    **kwargs,
+):
+    """Build a headless, average-pooled ``keras.applications`` network; see ``from_application``."""
+    import keras
+
+    if name not in APPLICATIONS:
+        raise ValueError(f"unknown application {name!r}; supported: {sorted(APPLICATIONS)}")
+    preprocessing, prefix, top_size = APPLICATIONS[name]
+    if weights not in (None, "imagenet"):
+        if not pathlib.Path(weights).is_file():
+            raise FileNotFoundError(
+                f"weights file {weights!r} not found: pass an existing .h5 file, "
+                "weights=None (random weights) or weights='imagenet' (download)"
+            )
+    if weights == "imagenet" and not _weights_cached(prefix):
+        if offline or (offline is None and not weights_reachable(timeout)):
+            raise _offline_error(name)
+    try:
+        base = getattr(keras.applications, name)(
+            include_top=False, weights=weights, input_shape=input_shape, pooling="avg", **kwargs
+        )
+    except Exception as error:  # keras.utils.get_file raises a bare Exception on URL errors
+        if weights == "imagenet" and "URL fetch failure" in str(error):
+            raise _offline_error(name) from error
+        raise
+    top_block = tuple(layer.name for layer in base.layers[-top_size:])
+    return base, preprocessing, top_block
+
+
+class PretrainedModel:
+    """A pre-trained base: preprocessed images in, one feature vector per image out."""
+
+    def __init__(self, base, *, preprocessing: str = "tf", top_block: Sequence[str] = ()):
+        import keras
+
+        if not isinstance(base, keras.Model):
+            raise TypeError(f"base must be a keras.Model, got {type(base).__name__}")
+        if len(base.output.shape) != 2:
+            raise ValueError(
+                f"base must output one feature vector per image (rank 2), got {base.output.shape}"
+            )
+        preprocess_images(np.zeros((1, 1, 1, 3)), mode=preprocessing)  # validates the mode
+        names = {layer.name for layer in base.layers}
+        missing = [name for name in top_block if name not in names]
+        if missing:
+            raise ValueError(f"top_block names layers the base lacks: {missing}")
+        self.base = base
+        self.preprocessing = preprocessing
+        self.top_block = tuple(top_block) or tuple(layer.name for layer in base.layers[-3:])
+        self.card: dict = {}
+        self.classifier = None  # the whole source classifier, when loaded with from_file
+
+    @classmethod
+    def from_file(
+        cls, path: str | pathlib.Path = DEFAULT_BASE_PATH, *, feature_layer: str = "features"
+    ) -> PretrainedModel:
+        """Load a saved classifier (``.keras``, ``safe_mode=True``) up to ``feature_layer``.
+
+        Reads the model card ``<name>.json`` next to it when present (``self.card``).
+        """
+        import keras
+
+        path = pathlib.Path(path)
+        if path.suffix != ".keras":
+            raise ValueError(f"{path}: expected a Keras 3 '.keras' file")
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{path}: no pre-trained base here; build it with "
+                "`python -m course_utils.transfer.build_base`"
+            )
+        classifier = keras.saving.load_model(path, safe_mode=True, compile=False)
+        try:
+            features = classifier.get_layer(feature_layer).output
+        except ValueError as error:
+            raise ValueError(f"{path} has no layer named {feature_layer!r}") from error
+        base = keras.Model(classifier.inputs, features, name=f"{classifier.name}_base")
+        card_path = path.with_suffix(".json")
+        card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.is_file() else {}
+        model = cls(base, top_block=card.get("top_block_layers", ()))
+        model.card = card
+        model.classifier = classifier
+        return model
+
+    @classmethod
+    def from_application(
+        cls,
+        name: str = "MobileNetV2",
+        *,
+        weights: str | None = "imagenet",
+        input_shape: tuple[int, int, int] = (96, 96, 3),
+        offline: bool | None = None,
+        timeout: float = 3.0,
+        **kwargs,
+    ) -> PretrainedModel:
+        """Build a ``keras.applications`` network without its top, average-pooled to a vector.
+
+        ``weights="imagenet"`` needs the internet (unless Keras has them cached); offline it
+        raises a ``ConnectionError`` saying what to do instead. ``weights=None`` builds the same
+        architecture with random weights, with no network; a path loads a local weights file.
+        ``offline=True`` skips the connectivity probe (as if the network were down).
+        """
+        base, preprocessing, top_block = build_application(
+            name,
+            weights=weights,
+            input_shape=input_shape,
+            offline=offline,
+            timeout=timeout,
+            **kwargs,
+        )
+        return cls(base, preprocessing=preprocessing, top_block=top_block)
+
+    def load_weights(self, path: str | pathlib.Path) -> None:
+        """Load the base's weights from a Keras 3 ``.weights.h5`` file (same architecture)."""
+        path = pathlib.Path(path)
+        if not path.name.endswith(".weights.h5"):
+            raise ValueError(f"{path}: Keras 3 weights files end in '.weights.h5'")
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no weights file here")
+        self.base.load_weights(path)
+
+    # -- using the base -------------------------------------------------------------------
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return tuple(self.base.input_shape[1:])
+
+    @property
+    def feature_dim(self) -> int:
+        return int(self.base.output.shape[-1])
+
+    def check_images(self, images) -> np.ndarray:
+        """Return ``images`` as an array, or raise ``ValueError`` if they do not fit the base."""
+        array = np.asarray(images)
+        preprocess_images(array[:1] if array.ndim == 4 else array, mode="none")
+        if tuple(array.shape[1:]) != self.input_shape:
+            raise ValueError(
+                f"images are {tuple(array.shape[1:])}, the base expects {self.input_shape}; "
+                "make them at that size (e.g. target_task(..., image_size=...))"
+            )
+        return array
+
+    def preprocess(self, images) -> np.ndarray:
+        """Scale raw ``uint8`` images the way the base was trained to see them."""
+        return preprocess_images(self.check_images(images), mode=self.preprocessing)
+
+    def preprocessing_layer(self):
+        """The same scaling as a Keras layer, for end-to-end models that take raw images."""
+        from keras import layers
+
+        if self.preprocessing == "tf":
+            return layers.Rescaling(1.0 / 127.5, offset=-1.0, name="preprocess")
+        return layers.Identity(name="preprocess")
+
+    def extract_features(self, images, *, batch_size: int = 256) -> np.ndarray:
+        """Features of ``images`` (base in inference mode): compute once, cache, train on them."""
+        return np.asarray(
+            self.base.predict(self.preprocess(images), batch_size=batch_size, verbose=0)
+        )
+
+    # -- freezing -------------------------------------------------------------------------
+    def freeze(self) -> None:
+        """Make every base layer non-trainable (recompile the model that uses it afterwards)."""
+        self.base.trainable = False
+
+    def unfreeze_top(
+        self, layers: Sequence[str] | None = None, *, keep_batchnorm_frozen: bool = True
+    ) -> list[str]:
+        """Unfreeze ``layers`` (default: the top block), keeping BatchNormalization frozen.
+
+        With ``keep_batchnorm_frozen=False`` unfrozen BatchNormalization layers update their
+        moving statistics during ``fit`` even though the base is called with
+        ``training=False`` (keras-team/keras#20285): the trap notebook 03 shows.
+        Returns the names of the layers left trainable.
+        """
+        import keras
+
+        names = tuple(layers) if layers is not None else self.top_block
+        known = {layer.name for layer in self.base.layers}
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ValueError(
+                f"no layer(s) {unknown} in the base; its top block is {self.top_block}"
+            )
+        self.base.trainable = True
+        trainable = []
+        for layer in self.base.layers:
+            is_bn = isinstance(layer, keras.layers.BatchNormalization)
+            layer.trainable = layer.name in names and not (is_bn and keep_batchnorm_frozen)
+            if layer.trainable and layer.weights:
+                trainable.append(layer.name)
+        return trainable
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """Copies of every base variable (BatchNormalization moving statistics included)."""
+        return {variable.path: np.array(variable.numpy()) for variable in self.base.weights}
+
+    @staticmethod
+    def changed(before: dict[str, np.ndarray], after: dict[str, np.ndarray]) -> list[str]:
+        """Paths of variables that are not bitwise equal between two snapshots."""
+        return [path for path in before if not np.array_equal(before[path], after[path])]
+
+    def parameter_counts(self) -> dict[str, int]:
+        """Trainable and non-trainable parameter counts of the base as it is now."""
+        trainable = sum(int(np.prod(v.shape)) for v in self.base.trainable_weights)
+        frozen = sum(int(np.prod(v.shape)) for v in self.base.non_trainable_weights)
+        return {"trainable": trainable, "non_trainable": frozen}
+
+
+class NewTaskModel:
+    """The new task's model: raw images -> preprocessing -> frozen base -> task layers -> logits.
+
+    ``add_task_specific_layers`` builds it with the functional API; ``train`` fits the task
+    layers with the base frozen; ``fine_tune`` unfreezes the base's top block and continues with
+    a low learning rate. The output is logits: the loss uses ``from_logits=True`` and
+    ``predict_proba`` applies the softmax, once.
+    """
+
+    def __init__(
+        self,
+        pretrained: PretrainedModel,
+        num_classes: int,
+        *,
+        hidden_units: int = 32,
+        dropout: float = 0.2,
+        name: str = "new_task_model",
+    ):
+        if not isinstance(pretrained, PretrainedModel):
+            raise TypeError(
+                f"pretrained must be a PretrainedModel, got {type(pretrained).__name__}"
+            )
+        if not isinstance(num_classes, int) or num_classes < 2:
+            raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+        self.pretrained = pretrained
+        self.num_classes = num_classes
+        self.hidden_units = hidden_units
+        self.dropout = dropout
+        self.name = name
+        self.model = None
+
+    def _head(self, features):
+        from keras import layers
+
+        x = features
+        if self.hidden_units:
+            x = layers.Dense(self.hidden_units, activation="relu", name="task_dense")(x)
+        if self.dropout:
+            x = layers.Dropout(self.dropout, name="task_dropout")(x)
+        return layers.Dense(self.num_classes, name="task_logits")(x)
+
+    def add_task_specific_layers(self):
+        """Build (once) and return the end-to-end Keras model; the base starts frozen."""
+        import keras
+
+        if self.model is None:
+            inputs = keras.Input(self.pretrained.input_shape, name="raw_image")
+            x = self.pretrained.preprocessing_layer()(inputs)
+            # training=False: the base always runs in inference mode (but see fine_tune).
+            features = self.pretrained.base(x, training=False)
+            self.model = keras.Model(inputs, self._head(features), name=self.name)
+            self.pretrained.freeze()
+        return self.model
+
+    def compile(self, learning_rate: float = 1e-3) -> None:
+        """(Re)compile: needed after every change of ``trainable`` for it to take effect."""
+        import keras
+
+        self.add_task_specific_layers().compile(
+            optimizer=keras.optimizers.Adam(learning_rate),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
+
+    def _fit(self, images, labels, *, epochs: int, batch_size: int, validation_data=None):
+        images = self.pretrained.check_images(images)
+        labels = np.asarray(labels)
+        if labels.shape != (len(images),):
+            raise ValueError(f"labels must be shaped ({len(images)},), got {labels.shape}")
+        if validation_data is not None:
+            validation_data = (self.pretrained.check_images(validation_data[0]), validation_data[1])
+        return self.model.fit(
+            images,
+            labels,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_data=validation_data,
+            verbose=0,
+        )
+
+    def train(
+        self,
+        images,
+        labels,
+        *,
+        epochs: int = 10,
+        batch_size: int = 32,
+        learning_rate: float = 1e-3,
+        validation_data=None,
+    ):
+        """Freeze the base, recompile, fit the task layers; return the Keras ``History``."""
+        self.add_task_specific_layers()
+        self.pretrained.freeze()
+        self.compile(learning_rate)
+        return self._fit(
+            images, labels, epochs=epochs, batch_size=batch_size, validation_data=validation_data
+        )
+
+    def fine_tune(
+        self,
+        images,
+        labels,
+        *,
+        epochs: int = 5,
+        batch_size: int = 32,
+        learning_rate: float = 1e-4,
+        layers: Sequence[str] | None = None,
+        keep_batchnorm_frozen: bool = True,
+        validation_data=None,
+    ):
+        """Unfreeze the base's top block, recompile with a low learning rate, fit again."""
+        self.add_task_specific_layers()
+        self.pretrained.unfreeze_top(layers, keep_batchnorm_frozen=keep_batchnorm_frozen)
+        self.compile(learning_rate)
+        return self._fit(
+            images, labels, epochs=epochs, batch_size=batch_size, validation_data=validation_data
+        )
+
+    def predict_proba(self, images, *, batch_size: int = 256) -> np.ndarray:
+        """Class probabilities (softmax of the logits)."""
+        import keras
+
+        logits = self.add_task_specific_layers().predict(
+            self.pretrained.check_images(images), batch_size=batch_size, verbose=0
+        )
+        return np.asarray(keras.ops.softmax(logits, axis=-1))
+
+    def predict(self, images, *, batch_size: int = 256) -> np.ndarray:
+        """Predicted class indices."""
+        return self.predict_proba(images, batch_size=batch_size).argmax(axis=-1)
+
+    def accuracy(self, images, labels) -> float:
+        """Fraction of ``images`` whose predicted class equals ``labels``."""
+        return float(np.mean(self.predict(images) == np.asarray(labels)))

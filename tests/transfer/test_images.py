@@ -1,0 +1,147 @@
+"""TaskSpecificModel and ImageClassificationModel (notebook 05), and notebook 03's comparison."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils.notebook import setup
+
+setup(seed=0)
+
+import keras  # noqa: E402
+
+from course_utils.datasets.images import TARGET_CLASSES, target_task  # noqa: E402
+from course_utils.transfer import (  # noqa: E402
+    ImageClassificationModel,
+    PretrainedModel,
+    TaskSpecificModel,
+)
+from course_utils.transfer.images import (  # noqa: E402
+    confusion_matrix,
+    summarize_comparison,
+    transfer_vs_scratch,
+)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    keras.utils.set_random_seed(0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return target_task(8, seed=11), target_task(6, seed=12)
+
+
+def make_classifier():
+    return ImageClassificationModel(
+        PretrainedModel.from_file(), TaskSpecificModel(5, hidden_units=16), TARGET_CLASSES
+    )
+
+
+def test_head_maps_features_to_one_logit_per_class():
+    head = TaskSpecificModel(5, hidden_units=16)
+    model = head.build(64)
+    assert model.input_shape == (None, 64) and model.output_shape == (None, 5)
+    assert head.build(64) is model
+    with pytest.raises(ValueError, match="64 features"):
+        head.build(32)
+
+
+def test_head_trained_on_cached_features_plugs_into_the_full_model(data):
+    (x, y), (x_test, _) = data
+    classifier = make_classifier()
+    features = classifier.pretrained.extract_features(x)
+    classifier.task.train_on_features(features, y, steps=50)
+    # Same layers, same weights: the end-to-end model agrees with head(features).
+    expected = classifier.task.predict(classifier.pretrained.extract_features(x_test))
+    assert np.array_equal(classifier.predict(x_test), expected)
+
+
+def test_train_evaluate_and_confusion_matrix(data):
+    (x, y), (x_test, y_test) = data
+    classifier = make_classifier()
+    before = classifier.pretrained.snapshot()
+    classifier.train(x, y, epochs=2, batch_size=8)
+    assert PretrainedModel.changed(before, classifier.pretrained.snapshot()) == []
+    report = classifier.evaluate(x_test, y_test)
+    assert report["confusion"].shape == (5, 5) and report["confusion"].sum() == len(y_test)
+    assert report["accuracy"] == pytest.approx(np.trace(report["confusion"]) / len(y_test))
+    assert np.array_equal(report["misclassified"], np.flatnonzero(report["predicted"] != y_test))
+
+
+def test_fine_tuned_classifier_survives_a_save_load_round_trip(data, tmp_path):
+    (x, y), (x_test, _) = data
+    classifier = make_classifier()
+    classifier.train(x, y, epochs=1)
+    classifier.fine_tune(x, y, epochs=1, learning_rate=1e-4)
+    path = classifier.save(tmp_path / "classifier.keras")
+    loaded = ImageClassificationModel.load(path, TARGET_CLASSES)
+    assert np.array_equal(loaded.predict_proba(x_test), classifier.predict_proba(x_test))
+    assert loaded.class_names == TARGET_CLASSES
+
+
+def test_saving_refuses_legacy_extensions_and_loading_missing_files(tmp_path):
+    classifier = make_classifier()
+    for name in ("model.h5", "model", "model.weights.h5"):
+        with pytest.raises(ValueError, match="'.keras'"):
+            classifier.save(tmp_path / name)
+    with pytest.raises(FileNotFoundError, match="absent.keras"):
+        ImageClassificationModel.load(tmp_path / "absent.keras", TARGET_CLASSES)
+
+
+def test_same_code_path_with_a_keras_applications_base(data):
+    (x, y), _ = data
+    base = PretrainedModel.from_application(
+        "MobileNetV2", weights=None, input_shape=(32, 32, 3), alpha=0.35
+    )
+    classifier = ImageClassificationModel(base, TaskSpecificModel(5), TARGET_CLASSES)
+    classifier.train(x[:10], y[:10], epochs=1)
+    assert classifier.predict(x).shape == (len(x),)
+
+
+def test_constructor_validates_arguments():
+    base = PretrainedModel.from_file()
+    with pytest.raises(ValueError, match="3 class names for a head with 5"):
+        ImageClassificationModel(base, TaskSpecificModel(5), ["a", "b", "c"])
+    with pytest.raises(TypeError, match="TaskSpecificModel"):
+        ImageClassificationModel(base, keras.Sequential(), TARGET_CLASSES)
+    with pytest.raises(ValueError, match="num_classes"):
+        TaskSpecificModel(1)
+
+
+def test_wrong_channel_count_is_refused_by_the_classifier(data):
+    (x, y), _ = data
+    with pytest.raises(ValueError, match="1 channel"):
+        make_classifier().train(x[..., :1], y, epochs=1)
+
+
+def test_confusion_matrix_counts_pairs():
+    matrix = confusion_matrix([0, 0, 1, 2], [0, 1, 1, 0], 3)
+    assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 0]]
+
+
+def test_summary_averages_seeds_and_refuses_unknown_sizes():
+    rows = [
+        {"labels_per_class": 5, "seed": 0, "transfer": 0.8, "scratch": 0.2},
+        {"labels_per_class": 5, "seed": 1, "transfer": 0.6, "scratch": 0.4},
+    ]
+    summary = summarize_comparison(rows, 5)[5]
+    assert summary == pytest.approx({"transfer": 0.7, "scratch": 0.3, "gain": 0.4})
+    with pytest.raises(ValueError, match="no results for 7"):
+        summarize_comparison(rows, 7)
+
+
+def test_transfer_beats_scratch_with_few_labels():
+    pool, test = target_task(10, seed=1), target_task(20, seed=2)
+    rows = transfer_vs_scratch(
+        PretrainedModel.from_file(),
+        pool,
+        test,
+        labels_per_class=(5,),
+        seeds=(0,),
+        scratch_steps=40,
+    )
+    assert len(rows) == 1
+    assert rows[0]["transfer"] > rows[0]["scratch"] + 0.2
