@@ -36,6 +36,7 @@ notebooks: $(STAMP)
 
 ## Rebuild the shipped artifacts under data/ (each has a card saying how it was made).
 data: $(STAMP)
+	$(BIN)/python -m course_utils.transfer.build_base
 	$(BIN)/python -m course_utils.transfer.build_embeddings
 
 ## Print the benchmark tables (ratios against a baseline measured in the same run).
