@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-import importlib
+from course_utils._lazy import lazy_getattr
 
 # Public name -> the module defining it; imported on first use so this package stays cheap.
 _EXPORTS = {
@@ -32,9 +32,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
-    return getattr(module, name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

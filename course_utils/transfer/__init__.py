@@ -6,7 +6,7 @@ Taught in notebooks 03 (the pattern), 04 (sentiment with pre-trained word embedd
 
 from __future__ import annotations
 
-import importlib
+from course_utils._lazy import lazy_getattr
 
 # Public name -> the module that defines it. Imported on first use, so that
 # `import course_utils.transfer` stays cheap and one module's import cost is paid only when needed.
@@ -21,9 +21,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
-    return getattr(module, name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
