@@ -1,0 +1,59 @@
+"""Plots for notebook 02: the loss with rollbacks marked, and decision boundaries.
+
+Each function draws on a Matplotlib ``Axes`` you pass in and returns what it drew on, so that
+the notebook arranges the figures and the functions stay testable without a display.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_utils.datasets.tabular import Dataset
+from course_utils.rollback.events import EventLog
+
+__all__ = ["plot_loss", "plot_boundary"]
+
+
+def plot_loss(ax, log: EventLog, *, label: str, color: str, show_lr: bool = True):
+    """Training loss (log scale) per step; rollbacks/restarts as triangles, NaN/inf as crosses.
+
+    With ``show_lr`` the learning rate is drawn dashed on a second y axis, which is returned
+    (else None).
+    """
+    steps, losses = log.steps, log.losses
+    finite = np.isfinite(losses)
+    marker = "o" if finite.sum() < 5 else None  # a run that died at once is still visible
+    ax.semilogy(steps[finite], losses[finite], color=color, lw=1.2, marker=marker, label=label)
+    top = ax.get_xaxis_transform()  # x in data units, y as a fraction of the axes' height
+    if (~finite).any():
+        ax.plot(steps[~finite], np.full((~finite).sum(), 0.96), "x", color=color, ms=8,
+                transform=top)  # fmt: skip
+    for event in log.rollbacks + log.restarts:
+        ax.axvline(event.step, color=color, lw=0.8, ls=":")
+        ax.plot([event.step], [0.96], "v", color=color, ms=7, transform=top)
+    ax.set_xlabel("step")
+    ax.set_ylabel("training loss (log scale)")
+    if not show_lr:
+        return None
+    twin = ax.twinx()
+    twin.step(steps, log.learning_rates, where="post", color=color, ls="--", lw=1, alpha=0.7)
+    twin.set_ylabel("learning rate (dashed)")
+    return twin
+
+
+def plot_boundary(ax, dataset: Dataset, boundaries: list[tuple[str, np.ndarray, float, str]]):
+    """Scatter the training rows and draw ``w . x + b = 0`` for each ``(label, w, b, style)``."""
+    x, y = dataset.x_train, dataset.y_train
+    ax.scatter(x[y == 0, 0], x[y == 0, 1], s=6, c="tab:blue", alpha=0.4, label="class 0")
+    ax.scatter(x[y == 1, 0], x[y == 1, 1], s=6, c="tab:orange", alpha=0.4, label="class 1")
+    x1 = np.linspace(x[:, 0].min(), x[:, 0].max(), 50)
+    low, high = x[:, 1].min(), x[:, 1].max()
+    for label, weights, bias, style in boundaries:
+        w = np.asarray(weights, dtype=np.float64)
+        if not np.all(np.isfinite(w)) or not np.isfinite(bias) or abs(w[1]) < 1e-12:
+            continue  # NaN weights (or a vertical line we skip): nothing meaningful to draw
+        ax.plot(x1, -(w[0] * x1 + bias) / w[1], style, lw=2, label=label)
+    ax.set_xlabel("x1 (unit scale)")
+    ax.set_ylabel("x2 (scaled up)")
+    ax.set_ylim(low, high)
+    return ax
