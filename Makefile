@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: course test lint unit notebooks-test notebooks data benchmark clean
+.PHONY: course test lint unit notebooks-test notebooks slides student-release data benchmark clean
 
 # Create the virtual environment if it is missing and install the package with everything the
 # notebooks and tests need. Re-runs only when pyproject.toml changes.
@@ -15,10 +15,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## Open the course: JupyterLab on notebooks/, on 127.0.0.1 only, token authentication on.
+# (--allow-root only when run as root, e.g. in a container: Jupyter refuses root otherwise.)
 course: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks --no-browser
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks --no-browser \
+		$(if $(filter 0,$(shell id -u)),--allow-root)
 
-## Run every check: lint, the package's unit tests, every notebook under nbval.
+## Run every check: lint, the unit tests (with the browser test), every notebook under nbval.
 test: lint unit notebooks-test
 
 lint: $(STAMP)
@@ -32,18 +34,25 @@ notebooks-test: $(STAMP)
 
 ## Re-execute every notebook in place so that stored outputs come from one clean run.
 notebooks: $(STAMP)
-	$(BIN)/python tools/run_notebooks.py notebooks
+	$(BIN)/python -m tools.run_notebooks notebooks
+
+## Give every notebook its lecture-mode slide metadata (tests/test_slides.py checks it).
+slides: $(STAMP)
+	$(BIN)/python -m tools.slides notebooks
+
+## The student release: every notebook with its outputs cleared, in build/student/.
+student-release: $(STAMP)
+	$(BIN)/python -m tools.student_release notebooks --out build/student
 
 ## Rebuild the shipped artifacts under data/ (each has a card saying how it was made).
 data: $(STAMP)
 	$(BIN)/python -m course_utils.transfer.build_base
 	$(BIN)/python -m course_utils.transfer.build_embeddings
 
-## Print the benchmark tables (ratios against a baseline measured in the same run).
+## The course benchmark: each notebook's time, the test suite's, and every pattern benchmark
+## (python -m benchmarks.checkpoints / distribution / simulator: ratios to a same-run baseline).
 benchmark: $(STAMP)
-	$(BIN)/python -m benchmarks.checkpoints
-	$(BIN)/python -m benchmarks.distribution
-	$(BIN)/python -m benchmarks.simulator
+	$(BIN)/python -m benchmarks.course
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,7 +1,7 @@
 """Re-execute notebooks in place, top to bottom, in the current environment; print wall times.
 
-    python tools/run_notebooks.py notebooks             # every notebook below notebooks/
-    python tools/run_notebooks.py notebooks/01_checkpoints.ipynb
+    python -m tools.run_notebooks notebooks             # every notebook below notebooks/
+    python -m tools.run_notebooks notebooks/01_checkpoints.ipynb
 
 Stored outputs are what students and lecturers read on the web, so they must come from one
 clean run: this is the command that makes them (``make notebooks``).

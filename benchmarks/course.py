@@ -1,0 +1,234 @@
+"""The course benchmark: how long each notebook, the test suite and each pattern benchmark take.
+
+    python -m benchmarks.course                 # everything (several minutes)
+    python -m benchmarks.course --quick         # no test suite, pattern benchmarks in quick mode
+    python -m benchmarks.course --no-patterns notebooks/01_checkpoints.ipynb
+    python -m benchmarks.course --browser       # also time the browser test (needs Chromium)
+
+For every notebook: the kernel's start-up (until it answers) and the execution of all cells,
+with nbclient, the way ``make notebooks`` runs them (the notebooks are not written back). Then
+the unit-test suite's wall time (``pytest tests`` without the browser test; ``--browser`` times
+that one on its own), and every pattern benchmark command under ``benchmarks/`` (their own
+tables are printed after the summary). One Markdown table sums it all up, headed by the machine
+it was measured on, ready for the README.
+Wall times depend on the machine's load: compare figures from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from tools.run_notebooks import notebook_paths
+
+__all__ = ["Row", "machine_info", "main", "run_benchmark", "time_notebook", "time_suite"]
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+# Arguments for the pattern benchmarks: (full run, --quick run). Others run with no arguments.
+PATTERN_ARGS = {
+    "checkpoints": (["--rounds", "3"], ["--megabytes", "10", "--rounds", "3"]),
+    "distribution": ([], ["--steps", "10"]),
+    "simulator": ([], ["--quick"]),
+}
+
+
+@dataclass
+class Row:
+    """One line of the summary table."""
+
+    what: str
+    total: float
+    result: str
+    kernel_start: float | None = None
+    execution: float | None = None
+    ok: bool = True
+
+
+def machine_info() -> dict[str, str]:
+    """CPU model and count, RAM, OS, and the Python / TensorFlow / Keras versions."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        ram = f"{pages * page_size / 2**30:.1f} GiB"
+    except (ValueError, OSError, AttributeError):
+        ram = "unknown"
+
+    def version(name: str) -> str:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+    return {
+        "CPU": model,
+        "CPUs": str(os.cpu_count()),
+        "RAM": ram,
+        "OS": f"{platform.system()} {platform.release()}",
+        "Python": platform.python_version(),
+        "TensorFlow": version("tensorflow"),
+        "Keras": version("keras"),
+    }
+
+
+def time_notebook(path: pathlib.Path, timeout: int = 300) -> Row:
+    """Run one notebook top to bottom in a fresh kernel; time kernel start and execution."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such notebook")
+    notebook = nbformat.read(path, as_version=4)
+    ready: list[float] = []
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        on_notebook_start=lambda **_: ready.append(time.perf_counter()),
+    )
+    start = time.perf_counter()
+    try:
+        client.execute()
+        result, ok = "ok", True
+    except CellExecutionError as error:
+        result, ok = f"FAILED: {str(error).strip().splitlines()[-1][:80]}", False
+    end = time.perf_counter()
+    started = ready[0] if ready else end
+    return Row(
+        f"notebook {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}",
+        end - start,
+        result,
+        kernel_start=started - start,
+        execution=end - started,
+        ok=ok,
+    )
+
+
+def time_suite(browser: bool = False) -> Row:
+    """Wall time of the unit tests (``pytest tests``), or of the browser test alone."""
+    if browser:
+        label, selection = "browser test: pytest tests/browser", ["tests/browser"]
+    else:
+        label, selection = (
+            "unit tests: pytest tests (no browser)",
+            ["tests", "--ignore=tests/browser"],
+        )
+    command = [sys.executable, "-m", "pytest", *selection, "-q"]
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    summary = lines[-1].strip("= ") if lines else f"exit code {done.returncode}"
+    for line in lines:
+        if line.startswith(("FAILED ", "ERROR ")):
+            print(f"    {line}", flush=True)
+    return Row(label, elapsed, summary, ok=done.returncode == 0)
+
+
+def run_benchmark(name: str, args: list[str]) -> tuple[Row, str]:
+    """Run ``python -m benchmarks.<name> <args>``; return its row and its own printed table."""
+
+    def run(arguments: list[str]) -> tuple[subprocess.CompletedProcess, float]:
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", f"benchmarks.{name}", *arguments],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        return done, time.perf_counter() - start
+
+    done, elapsed = run(args)
+    if done.returncode == 2 and "unrecognized arguments" in done.stderr and args:
+        args = []  # the benchmark changed its options: fall back to its defaults
+        done, elapsed = run(args)
+    command = " ".join(["python -m", f"benchmarks.{name}", *args])
+    result = "ok" if done.returncode == 0 else f"FAILED (exit code {done.returncode})"
+    output = done.stdout if done.returncode == 0 else done.stdout + done.stderr[-2000:]
+    return Row(
+        command, elapsed, result, ok=done.returncode == 0
+    ), f"$ {command}\n{output.rstrip()}\n"
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def format_table(rows: list[Row]) -> str:
+    lines = [
+        "| what | kernel start (s) | execution (s) | wall time (s) | result |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row.what} | {_seconds(row.kernel_start)} | {_seconds(row.execution)} "
+            f"| {row.total:.1f} | {row.result} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", default=[str(ROOT / "notebooks")])
+    parser.add_argument("--quick", action="store_true", help="skip the test suite")
+    parser.add_argument("--no-patterns", action="store_true", help="skip pattern benchmarks")
+    parser.add_argument(
+        "--browser", action="store_true", help="also time the browser test (tests/browser)"
+    )
+    parser.add_argument("--timeout", type=int, default=300, help="seconds per notebook cell")
+    args = parser.parse_args(argv)
+
+    info = machine_info()
+    print("Machine: " + ", ".join(f"{key} {value}" for key, value in info.items()), flush=True)
+    rows: list[Row] = []
+    for path in notebook_paths(args.notebooks):
+        rows.append(time_notebook(path, args.timeout))
+        print(f"  {rows[-1].total:6.1f} s  {rows[-1].what}  {rows[-1].result}", flush=True)
+    if not args.quick:
+        rows.append(time_suite())
+        print(f"  {rows[-1].total:6.1f} s  {rows[-1].what}  {rows[-1].result}", flush=True)
+    if args.browser:
+        rows.append(time_suite(browser=True))
+        print(f"  {rows[-1].total:6.1f} s  {rows[-1].what}  {rows[-1].result}", flush=True)
+    outputs: list[str] = []
+    if not args.no_patterns:
+        names = sorted(
+            p.stem
+            for p in (ROOT / "benchmarks").glob("*.py")
+            if p.stem not in {"__init__", "course"}
+        )
+        for name in names:
+            full, quick = PATTERN_ARGS.get(name, ([], []))
+            row, output = run_benchmark(name, quick if args.quick else full)
+            rows.append(row)
+            outputs.append(output)
+            print(f"  {row.total:6.1f} s  {row.what}  {row.result}", flush=True)
+
+    print()
+    print(f"Course benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print("Machine: " + ", ".join(f"{key} {value}" for key, value in info.items()))
+    print()
+    print(format_table(rows))
+    for output in outputs:
+        print()
+        print(output)
+    return 0 if all(row.ok for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Lecture mode: every notebook carries RISE slide metadata a lecturer can present from.
+
+The metadata is written by ``python -m tools.slides notebooks``; these tests check that each
+notebook has it (every cell typed, the title and every ``## `` section start a slide, the setup
+cell is hidden) and that the tool's rules do what its documentation says.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import pathlib
+
+import nbformat
+import pytest
+
+from tools import slides, student_release
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(
+    path for path in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in path.parts
+)
+FIX = "run `python -m tools.slides notebooks` to add it"
+
+
+def _source(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _slide_type(cell: dict) -> str | None:
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebook_can_be_presented_as_slides(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    missing = [i for i, cell in enumerate(cells) if _slide_type(cell) is None]
+    assert not missing, f"{path.name}: cells {missing} have no slide metadata: {FIX}"
+    unknown = {_slide_type(c) for c in cells} - set(slides.SLIDE_TYPES)
+    assert not unknown, f"{path.name}: unknown slide types {unknown}; use {slides.SLIDE_TYPES}"
+    assert _slide_type(cells[0]) == "slide", f"{path.name}: the title cell must start a slide"
+    for index, cell in enumerate(cells):
+        source = _source(cell).lstrip()
+        if cell["cell_type"] == "markdown" and source.startswith("## "):
+            heading = source.splitlines()[0]
+            assert _slide_type(cell) == "slide", f"{path.name}: {heading!r} must start a slide"
+        if cell["cell_type"] == "code" and slides.SETUP_IMPORT in _source(cell):
+            assert _slide_type(cell) == "skip", f"{path.name}: cell {index} (setup) must be skipped"
+
+
+def _notebook(*cells) -> dict:
+    notebook = nbformat.v4.new_notebook()
+    for kind, source in cells:
+        maker = nbformat.v4.new_markdown_cell if kind == "md" else nbformat.v4.new_code_cell
+        notebook.cells.append(maker(source))
+    return notebook
+
+
+def _types(notebook) -> list[str]:
+    return [cell.metadata["slideshow"]["slide_type"] for cell in notebook.cells]
+
+
+def test_rules_give_each_kind_of_cell_its_slide_type():
+    long_code = "\n".join(f"x{i} = {i}" for i in range(slides.LONG_CELL_LINES + 1))
+    notebook = _notebook(
+        ("md", "# 01 · Title\n\nWhat the notebook is about."),
+        ("md", "## Setup"),
+        ("code", "from course_utils.notebook import setup\n\ninfo = setup(seed=42)\nprint(info)"),
+        ("code", "import numpy as np\nfrom pathlib import Path\n%matplotlib inline"),
+        ("md", "\n## 1. A section"),
+        ("md", "### 1.1 A sub-section"),
+        ("md", "Some prose with a #hashtag"),
+        ("code", "print(1)"),
+        ("code", long_code),
+        ("md", "#### a minor heading"),
+    )
+    assert slides.apply_rules(notebook) == len(notebook.cells)
+    assert _types(notebook) == [
+        "slide",
+        "slide",
+        "skip",
+        "skip",
+        "slide",
+        "subslide",
+        "-",
+        "-",
+        "subslide",
+        "-",
+    ]
+
+
+def test_rules_are_idempotent_and_keep_other_metadata():
+    notebook = _notebook(("md", "# Title"), ("code", "print(1)"))
+    notebook.cells[1].metadata["tags"] = ["keep-me"]
+    slides.apply_rules(notebook)
+    once = copy.deepcopy(notebook)
+    assert slides.apply_rules(notebook) == 0
+    assert notebook == once
+    assert notebook.cells[1].metadata["tags"] == ["keep-me"]
+
+
+def test_rules_correct_a_wrong_slide_type():
+    notebook = _notebook(("md", "# Title"), ("md", "## Section"))
+    notebook.cells[1].metadata["slideshow"] = {"slide_type": "skip"}
+    assert slides.apply_rules(notebook) == 2
+    assert _types(notebook) == ["slide", "slide"]
+
+
+def test_import_only_detection():
+    assert slides.is_import_only("import os\nfrom pathlib import Path  # comment\n")
+    assert not slides.is_import_only("import os\nprint(os.getcwd())")
+    assert not slides.is_import_only("")
+    assert not slides.is_import_only("import (")  # not Python: left alone
+
+
+def test_command_updates_then_reports_up_to_date(tmp_path, capsys):
+    path = tmp_path / "deck.ipynb"
+    nbformat.write(_notebook(("md", "# Title"), ("code", "print(1)")), path)
+    assert slides.main(["--check", str(tmp_path)]) == 1
+    assert slides.main([str(tmp_path)]) == 0
+    assert slides.main(["--check", str(path)]) == 0
+    assert "up to date" in capsys.readouterr().out
+    assert _types(nbformat.read(path, as_version=4)) == ["slide", "-"]
+
+
+def test_bad_inputs_are_rejected(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a notebook"):
+        slides.main([str(tmp_path / "missing.ipynb")])
+    with pytest.raises(TypeError, match="cells"):
+        slides.apply_rules({"no": "cells"})
+
+
+# The student release (tools/student_release.py) is lecture tooling too: it lives here.
+
+
+def test_student_release_clears_outputs_and_keeps_the_committed_notebooks(tmp_path):
+    source = tmp_path / "notebooks"
+    (source / "assignments").mkdir(parents=True)
+    notebook = _notebook(("md", "# Title"), ("code", "print(1)"))
+    notebook.cells[1].outputs = [nbformat.v4.new_output("stream", text="1\n")]
+    notebook.cells[1].execution_count = 1
+    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
+    slides.apply_rules(notebook)
+    nbformat.write(notebook, source / "01.ipynb")
+    nbformat.write(notebook, source / "assignments" / "a1.ipynb")
+    before = (source / "01.ipynb").read_bytes()
+
+    written = student_release.release(source, tmp_path / "student")
+
+    assert sorted(p.relative_to(tmp_path / "student").as_posix() for p in written) == [
+        "01.ipynb",
+        "assignments/a1.ipynb",
+    ]
+    released = nbformat.read(tmp_path / "student" / "01.ipynb", as_version=4)
+    assert released.cells[1].outputs == [] and released.cells[1].execution_count is None
+    assert "widgets" not in released.metadata
+    assert released.cells[1].source == "print(1)"
+    assert _types(released) == ["slide", "-"]
+    assert (source / "01.ipynb").read_bytes() == before
+
+
+def test_student_release_refuses_bad_folders(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a folder"):
+        student_release.release(tmp_path / "missing", tmp_path / "out")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="no notebooks"):
+        student_release.release(tmp_path / "empty", tmp_path / "out")
+    with pytest.raises(ValueError, match="inside"):
+        student_release.release(tmp_path / "empty", tmp_path / "empty" / "student")
