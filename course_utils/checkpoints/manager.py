@@ -158,7 +158,7 @@ class CheckpointManager:
         """Save if the policy says a checkpoint is due at the current step."""
         metrics = dict(metrics or {})
         reason = self.policy.reason_to_save(
-            step=int(self.state.step),
+            step=self.state.step_number,
             seconds_since_save=time.monotonic() - self._last_save,
             metrics=metrics,
             best=self._best["value"] if self._best else None,
@@ -170,14 +170,14 @@ class CheckpointManager:
     ) -> CheckpointInfo:
         """Save the state at its current step now. Raises ValueError if that step exists."""
         self.wait()  # one write at a time; raises a failed background save
-        step = int(self.state.step)
+        step = self.state.step_number
         name = f"{self.prefix}-{step:010d}"
         if name in self._infos:
             raise ValueError(
                 f"a checkpoint for step {step} already exists ({name}); refusing to overwrite it"
             )
         metrics = {key: float(value) for key, value in (metrics or {}).items()}
-        info = CheckpointInfo(name, step, int(self.state.epoch), metrics, reason)
+        info = CheckpointInfo(name, step, self.state.epoch_number, metrics, reason)
         monitor = self.policy.monitor
         best_value = self._best["value"] if self._best else None
         new_best = None

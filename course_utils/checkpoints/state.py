@@ -71,8 +71,12 @@ class ModelState:
             raise ValueError("an optimizer needs the model whose variables it trains")
         self.model, self.optimizer = model, optimizer
         self.iterator, self.rng = iterator, rng
-        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        # ONLY_FIRST_REPLICA: inside a tf.distribute strategy's scope these become mirrored
+        # counters that every replica agrees on (notebook 06).
+        counter = {"dtype": tf.int64, "trainable": False}
+        counter["aggregation"] = tf.VariableAggregation.ONLY_FIRST_REPLICA
+        self.step = tf.Variable(0, name="step", **counter)
+        self.epoch = tf.Variable(0, name="epoch", **counter)
         self.variables = dict(variables or {})
         parts: dict[str, Any] = {"step": self.step, "epoch": self.epoch}
         if model is not None:
@@ -94,7 +98,17 @@ class ModelState:
         self.checkpoint = tf.train.Checkpoint(**parts)
 
     def __repr__(self) -> str:
-        return f"ModelState(step={int(self.step)}, epoch={int(self.epoch)}, saves={self.parts})"
+        return f"ModelState(step={self.step_number}, epoch={self.epoch_number}, saves={self.parts})"
+
+    @property
+    def step_number(self) -> int:
+        """The step counter as a Python int (also for a mirrored counter under a strategy)."""
+        return int(self.step.numpy())
+
+    @property
+    def epoch_number(self) -> int:
+        """The epoch counter as a Python int."""
+        return int(self.epoch.numpy())
 
     def write(self, prefix: str | pathlib.Path) -> None:
         """Write the state to ``prefix`` (``prefix.index`` + ``prefix.data-*``)."""

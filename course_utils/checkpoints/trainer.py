@@ -93,11 +93,11 @@ class Trainer:
         if restored is not None:
             log.resumed_from = restored.step
         state = self.state
-        while int(state.step) < total_steps:
+        while state.step_number < total_steps:
             features, labels = next(state.iterator)
             loss = float(self._step_fn(features, labels))
             state.step.assign_add(1)
-            step = int(state.step)
+            step = state.step_number
             state.epoch.assign(step // self.steps_per_epoch)
             log.steps.append(step)
             log.losses.append(loss)

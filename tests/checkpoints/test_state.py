@@ -187,3 +187,23 @@ def test_the_dataset_helper_is_deterministic():
     for _ in range(3):
         assert np.array_equal(next(first)[0].numpy(), next(second)[0].numpy())
     assert build_model(0).count_params() == build_model(1).count_params()
+
+
+def test_a_state_built_in_a_strategy_scope_saves_and_restores():
+    """Notebook 06 builds models inside strategy.scope(): counters become mirrored variables."""
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    with strategy.scope():
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+        state = ModelState(model, keras.optimizers.Adam())
+    assert "Mirrored" in type(state.step).__name__
+    state.step.assign_add(4)
+    manager = CheckpointManager(state, InMemoryStorage(), CheckpointPolicy())
+    saved = [variable.numpy().copy() for variable in model.weights]
+    info = manager.save()
+    assert (info.step, repr(state).startswith("ModelState(step=4,")) == (4, True)
+    for variable in model.weights:
+        variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+    state.step.assign(0)
+    manager.restore(info.name)
+    assert state.step_number == 4
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(saved, model.weights, strict=True))
