@@ -18,7 +18,7 @@ import keras  # noqa: E402  (after setup, which imports TensorFlow quietly)
 
 from course_utils.datasets.images import SOURCE_CLASSES, source_task, target_task  # noqa: E402
 from course_utils.transfer import NewTaskModel, PretrainedModel, build_base  # noqa: E402  # noqa: E402
-from course_utils.transfer import pretrained as pretrained_module
+from course_utils.transfer import applications as applications_module
 from course_utils.transfer.pretrained import DEFAULT_BASE_PATH, preprocess_images  # noqa: E402
 
 CARD_PATH = DEFAULT_BASE_PATH.with_suffix(".json")
@@ -159,17 +159,17 @@ def test_application_base_builds_offline_with_random_weights_and_freezes():
 
 
 def test_imagenet_weights_offline_raise_a_clear_connection_error(monkeypatch):
-    monkeypatch.setattr(pretrained_module, "_weights_cached", lambda prefix: False)
+    monkeypatch.setattr(applications_module, "_weights_cached", lambda prefix: False)
     with pytest.raises(ConnectionError, match="weights=None"):
         PretrainedModel.from_application("MobileNetV2", weights="imagenet", offline=True)
-    monkeypatch.setattr(pretrained_module, "weights_reachable", lambda timeout: False)
+    monkeypatch.setattr(applications_module, "weights_reachable", lambda timeout: False)
     with pytest.raises(ConnectionError, match="MobileNetV2"):
         PretrainedModel.from_application("MobileNetV2", weights="imagenet")
 
 
 def test_connectivity_probe_is_bounded_by_its_timeout():
     start = time.perf_counter()
-    assert pretrained_module.weights_reachable(timeout=0.5, host="no-such-host.invalid") is False
+    assert applications_module.weights_reachable(timeout=0.5, host="no-such-host.invalid") is False
     assert time.perf_counter() - start < 2.0
 
 
