@@ -125,7 +125,11 @@ class CheckpointManager:
         record; replaying the policy over the manifests (oldest first) repairs it.
         """
         record = self.storage.read_record(BEST_RECORD)
-        best = json.loads(record) if record else None
+        try:
+            best = json.loads(record) if record else None
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            warnings.warn(f"ignoring an unreadable {BEST_RECORD} ({error})", stacklevel=3)
+            best = None
         monitor = self.policy.monitor
         if not monitor:
             return best

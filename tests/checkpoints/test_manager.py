@@ -406,3 +406,18 @@ def test_async_saves_commit_in_order_off_the_training_thread(monkeypatch):
         fresh = make_state(2, data=False)
         CheckpointManager(fresh, storage).restore(_name(step))
         _assert_weights_of_step(fresh, step)
+
+
+def test_an_unreadable_best_record_is_rebuilt_from_the_manifests():
+    storage = InMemoryStorage()
+    state = make_state(0, data=False)
+    policy = CheckpointPolicy(monitor="loss")
+    manager = CheckpointManager(state, storage, policy)
+    for step, loss in ((1, 0.7), (2, 0.4), (3, 0.9)):
+        set_weights_for_step(state, step)
+        manager.save({"loss": loss})
+    storage.write_record("best.json", b'{"name": "ckpt-')  # damaged by hand
+    with pytest.warns(UserWarning, match="unreadable best.json"):
+        restarted = CheckpointManager(state, storage, policy)
+    assert restarted.best["name"] == _name(2)
+    assert json.loads(storage.read_record("best.json"))["value"] == 0.4
