@@ -28,39 +28,17 @@ def plot_gantt(log: EventLog, ax: plt.Axes | None = None, *, title: str = "worke
     names = sorted(actors, key=lambda n: int(n.rsplit("-", 1)[-1]) if n[-1].isdigit() else -1)
     rows = {name: i for i, name in enumerate(names)}
     colours = plt.get_cmap("tab10")
+
+    def bar(span, **style) -> None:
+        left, width = span.start * 1000, span.seconds * 1000
+        ax.barh(rows[span.actor], width, left=left, height=0.6, linewidth=0.5, **style)
+
     for span in compute:
-        ax.barh(
-            rows[span.actor],
-            span.seconds * 1000,
-            left=span.start * 1000,
-            height=0.6,
-            color=colours((span.round - 1) % 10),
-            edgecolor="black",
-            linewidth=0.5,
-        )
+        bar(span, color=colours((span.round - 1) % 10), edgecolor="black")
     for span in waits:
-        ax.barh(
-            rows[span.actor],
-            span.seconds * 1000,
-            left=span.start * 1000,
-            height=0.6,
-            color="lightgrey",
-            hatch="//",
-            edgecolor="grey",
-            linewidth=0.5,
-        )
+        bar(span, color="lightgrey", hatch="//", edgecolor="grey")
     for span in failed:
-        ax.barh(
-            rows[span.actor],
-            span.seconds * 1000,
-            left=span.start * 1000,
-            height=0.6,
-            color="tab:red",
-            alpha=0.6,
-            hatch="xx",
-            edgecolor="darkred",
-            linewidth=0.5,
-        )
+        bar(span, color="tab:red", alpha=0.6, hatch="xx", edgecolor="darkred")
     for event in log.select(actor="server", kind="update"):
         ax.axvline(event.t * 1000, color="black", linestyle="--", linewidth=0.8)
     ax.set_yticks(range(len(names)), names)
