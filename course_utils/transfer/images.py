@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from course_utils.transfer.pretrained import NewTaskModel, PretrainedModel
+from course_utils.transfer.pretrained import NewTaskModel, PretrainedModel, head_layers
 
 __all__ = [
     "TaskSpecificModel",
@@ -23,6 +23,22 @@ __all__ = [
     "transfer_vs_scratch",
     "summarize_comparison",
 ]
+
+
+def _fit_full_batches(model, features, labels, rows, steps: int):
+    """``steps`` full-batch updates on ``features[rows]``, as one epoch of repeated rows.
+
+    One epoch: Keras' fixed per-epoch cost (about a second here) is paid once, not per step.
+    """
+    repeated = np.tile(rows, steps)
+    return model.fit(
+        features[repeated],
+        labels[repeated],
+        batch_size=len(rows),
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+    )
 
 
 def _reset_optimizer(model) -> None:
@@ -54,7 +70,6 @@ class TaskSpecificModel:
     def build(self, feature_dim: int):
         """Create the head (functional API) for features of size ``feature_dim``; return it."""
         import keras
-        from keras import layers
 
         if self.model is not None:
             if self.model.input.shape[-1] != feature_dim:
@@ -64,12 +79,9 @@ class TaskSpecificModel:
                 )
             return self.model
         inputs = keras.Input((feature_dim,), name="features")
-        x = inputs
-        if self.hidden_units:
-            x = layers.Dense(self.hidden_units, activation="relu", name="head_dense")(x)
-        if self.dropout:
-            x = layers.Dropout(self.dropout, name="head_dropout")(x)
-        logits = layers.Dense(self.num_classes, name="head_logits")(x)
+        logits = head_layers(
+            inputs, self.num_classes, self.hidden_units, self.dropout, prefix="head"
+        )
         self.model = keras.Model(inputs, logits, name=self.name)
         return self.model
 
@@ -95,16 +107,7 @@ class TaskSpecificModel:
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             metrics=["accuracy"],
         )
-        # One epoch of `steps` full batches: Keras' per-epoch overhead is paid once.
-        repeated = np.tile(np.arange(len(features)), steps)
-        return model.fit(
-            features[repeated],
-            labels[repeated],
-            batch_size=len(features),
-            epochs=1,
-            shuffle=False,
-            verbose=0,
-        )
+        return _fit_full_batches(model, features, labels, np.arange(len(features)), steps)
 
     def predict(self, features) -> np.ndarray:
         """Predicted class indices for feature vectors."""
@@ -264,16 +267,7 @@ def transfer_vs_scratch(
             keras.utils.set_random_seed(seed)
             head.set_weights(new_head().get_weights())
             _reset_optimizer(head)
-            # Full-batch steps inside a single epoch: Keras' per-epoch overhead is paid once.
-            repeated = np.tile(chosen, head_steps)
-            head.fit(
-                pool_features[repeated],
-                y_pool[repeated],
-                batch_size=len(chosen),
-                epochs=1,
-                shuffle=False,
-                verbose=0,
-            )
+            _fit_full_batches(head, pool_features, y_pool, chosen, head_steps)
             transfer = _accuracy(head, test_features, y_test)
 
             scratch.set_weights(_scratch_model(size, num_classes).get_weights())

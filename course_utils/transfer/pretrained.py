@@ -29,9 +29,26 @@ __all__ = [
     "weights_reachable",
     "PretrainedModel",
     "NewTaskModel",
+    "head_layers",
 ]
 
 DEFAULT_BASE_PATH = pathlib.Path(__file__).resolve().parents[2] / "data/pretrained/shapes_cnn.keras"
+
+
+def head_layers(features, num_classes: int, hidden_units: int, dropout: float, *, prefix: str):
+    """The task-specific layers on a feature tensor: [Dense relu] -> [Dropout] -> logits.
+
+    Shared by ``NewTaskModel`` (on the base's output) and ``TaskSpecificModel`` (on cached
+    features); layer names start with ``prefix``.
+    """
+    from keras import layers
+
+    x = features
+    if hidden_units:
+        x = layers.Dense(hidden_units, activation="relu", name=f"{prefix}_dense")(x)
+    if dropout:
+        x = layers.Dropout(dropout, name=f"{prefix}_dropout")(x)
+    return layers.Dense(num_classes, name=f"{prefix}_logits")(x)
 
 
 class PretrainedModel:
@@ -244,14 +261,9 @@ class NewTaskModel:
         self.model = None
 
     def _head(self, features):
-        from keras import layers
-
-        x = features
-        if self.hidden_units:
-            x = layers.Dense(self.hidden_units, activation="relu", name="task_dense")(x)
-        if self.dropout:
-            x = layers.Dropout(self.dropout, name="task_dropout")(x)
-        return layers.Dense(self.num_classes, name="task_logits")(x)
+        return head_layers(
+            features, self.num_classes, self.hidden_units, self.dropout, prefix="task"
+        )
 
     def add_task_specific_layers(self):
         """Build (once) and return the end-to-end Keras model; the base starts frozen."""
