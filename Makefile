@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: course test lint unit notebooks-test notebooks slides student-release data benchmark clean
+.PHONY: course test lint unit notebooks-test grading notebooks slides release data benchmark clean
 
 # Create the virtual environment if it is missing and install the package with everything the
 # notebooks and tests need. Re-runs only when pyproject.toml changes.
@@ -20,17 +20,22 @@ course: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks --no-browser \
 		$(if $(filter 0,$(shell id -u)),--allow-root)
 
-## Run every check: lint, the unit tests (with the browser test), every notebook under nbval.
-test: lint unit notebooks-test
+## Run every check: lint, the unit tests (with the browser test), every notebook under nbval,
+## and nbgrader autograding of every exercise (right, untouched and wrong answers).
+test: lint unit notebooks-test grading
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -m "not grading" tests
 
 notebooks-test: $(STAMP)
 	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=300 notebooks
+
+## Autograde every lab notebook and assignment with nbgrader (tests/grading/test_autograde.py).
+grading: $(STAMP)
+	$(BIN)/python -m pytest -m grading tests
 
 ## Re-execute every notebook in place so that stored outputs come from one clean run.
 notebooks: $(STAMP)
@@ -40,9 +45,9 @@ notebooks: $(STAMP)
 slides: $(STAMP)
 	$(BIN)/python -m tools.slides notebooks
 
-## The student release: every notebook with its outputs cleared, in build/student/.
-student-release: $(STAMP)
-	$(BIN)/python -m tools.student_release notebooks --out build/student
+## The student release, made by nbgrader from the instructor sources: grading/release/ (committed).
+release: $(STAMP)
+	$(BIN)/python -m tools.release
 
 ## Rebuild the shipped artifacts under data/ (each has a card saying how it was made).
 data: $(STAMP)

@@ -14,7 +14,7 @@ import pathlib
 import nbformat
 import pytest
 
-from tools import slides, student_release
+from tools import slides
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(
@@ -129,42 +129,3 @@ def test_bad_inputs_are_rejected(tmp_path):
         slides.main([str(tmp_path / "missing.ipynb")])
     with pytest.raises(TypeError, match="cells"):
         slides.apply_rules({"no": "cells"})
-
-
-# The student release (tools/student_release.py) is lecture tooling too: it lives here.
-
-
-def test_student_release_clears_outputs_and_keeps_the_committed_notebooks(tmp_path):
-    source = tmp_path / "notebooks"
-    (source / "assignments").mkdir(parents=True)
-    notebook = _notebook(("md", "# Title"), ("code", "print(1)"))
-    notebook.cells[1].outputs = [nbformat.v4.new_output("stream", text="1\n")]
-    notebook.cells[1].execution_count = 1
-    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
-    slides.apply_rules(notebook)
-    nbformat.write(notebook, source / "01.ipynb")
-    nbformat.write(notebook, source / "assignments" / "a1.ipynb")
-    before = (source / "01.ipynb").read_bytes()
-
-    written = student_release.release(source, tmp_path / "student")
-
-    assert sorted(p.relative_to(tmp_path / "student").as_posix() for p in written) == [
-        "01.ipynb",
-        "assignments/a1.ipynb",
-    ]
-    released = nbformat.read(tmp_path / "student" / "01.ipynb", as_version=4)
-    assert released.cells[1].outputs == [] and released.cells[1].execution_count is None
-    assert "widgets" not in released.metadata
-    assert released.cells[1].source == "print(1)"
-    assert _types(released) == ["slide", "-"]
-    assert (source / "01.ipynb").read_bytes() == before
-
-
-def test_student_release_refuses_bad_folders(tmp_path):
-    with pytest.raises(FileNotFoundError, match="not a folder"):
-        student_release.release(tmp_path / "missing", tmp_path / "out")
-    (tmp_path / "empty").mkdir()
-    with pytest.raises(FileNotFoundError, match="no notebooks"):
-        student_release.release(tmp_path / "empty", tmp_path / "out")
-    with pytest.raises(ValueError, match="inside"):
-        student_release.release(tmp_path / "empty", tmp_path / "empty" / "student")

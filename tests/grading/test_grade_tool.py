@@ -1,0 +1,94 @@
+"""``tools.grade`` itself: it must catch a weak check, a release that scores, a broken release.
+
+One small notebook with three exercises, autograded for real with nbgrader (about 20 s):
+``ex1`` is sound; ``ex2``'s check accepts anything (its wrong answer gets full points); ``ex3``'s
+check does not use the answer, so the untouched release scores on it. A cell after the exercises
+uses an answer, so the release fails outside an exercise.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from tools import grade, grading
+
+
+def _meta(grade_id: str, **fields) -> dict:
+    nbgrader = {
+        "grade": False,
+        "grade_id": grade_id,
+        "locked": False,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+    }
+    nbgrader.update(fields)
+    return {"nbgrader": nbgrader}
+
+
+def _exercise(n: int, answer: str, check: str) -> list:
+    return [
+        nbformat.v4.new_markdown_cell(
+            f"**Exercise {n} (1 point).**", metadata=_meta(f"ex{n}-task", locked=True)
+        ),
+        nbformat.v4.new_code_cell(
+            f"### BEGIN SOLUTION\n{answer}\n### END SOLUTION",
+            metadata=_meta(f"ex{n}-answer", solution=True),
+        ),
+        nbformat.v4.new_code_cell(
+            check, metadata=_meta(f"ex{n}-check", grade=True, locked=True, points=1)
+        ),
+    ]
+
+
+@pytest.fixture
+def toy(tmp_path, monkeypatch):
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata.kernelspec = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    notebook.cells = [
+        nbformat.v4.new_code_cell("x = 3"),
+        *_exercise(
+            1, "one = 2 * x", "### BEGIN HIDDEN TESTS\nassert one == x + x\n### END HIDDEN TESTS"
+        ),
+        *_exercise(2, "two = x + 1", "assert isinstance(two, int)"),
+        *_exercise(3, "three = x - 1", "assert x == 3"),
+        nbformat.v4.new_code_cell("print(one)"),
+    ]
+    path = tmp_path / "toy.ipynb"
+    nbformat.write(notebook, path)
+    wrong = tmp_path / "wrong"
+    wrong.mkdir()
+    (wrong / "toy.py").write_text(
+        "WRONG_ANSWERS = {\n"
+        "    'ex1-answer': [('triples it', 'one = 3 * x')],\n"
+        "    'ex2-answer': [('adds two', 'two = x + 2')],\n"
+        "    'ex3-answer': [('adds one', 'three = x + 1')],\n"
+        "}\n"
+    )
+    monkeypatch.setattr(grading, "WRONG_ANSWERS", wrong)
+    return path
+
+
+def test_grade_finds_weak_checks_and_a_scoring_release(toy):
+    (result,) = grade.grade([toy])
+
+    assert result.max_points == {"ex1": 1, "ex2": 1, "ex3": 1}
+    assert result.points["instructor"] == {"ex1": 1, "ex2": 1, "ex3": 1}
+    assert result.points["release"] == {"ex1": 0, "ex2": 0, "ex3": 1}
+    assert result.points["wrong-1"] == {"ex1": 0, "ex2": 1, "ex3": 1}
+    problems = "\n".join(result.problems)
+    assert "the untouched release scores on ex3" in problems
+    assert "wrong-1 gets full points on ex2 (adds two)" in problems
+    assert "wrong-1 gets full points on ex1" not in problems
+    assert "fails outside an exercise" in problems and "NameError" in problems
+    assert "| total | 3 | 3 | 1 | 2 |" in result.table()
+
+
+def test_grade_refuses_bad_input(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such notebook"):
+        grade.grade([tmp_path / "missing.ipynb"])

@@ -1,0 +1,254 @@
+"""Autograde notebooks as an instructor would, and prove that wrong answers lose points.
+
+    python -m tools.grade notebooks/01_checkpoints.ipynb [more notebooks ...]
+    python -m tools.grade notebooks/assignments/assignment4/multiview_predictor.ipynb --keep /tmp/g
+
+In a throw-away nbgrader course (``grading/nbgrader_config.py``, another root) the notebooks
+become one assignment; ``nbgrader generate_assignment`` makes its release, and
+``nbgrader autograde`` grades these submissions:
+
+- ``instructor``: the instructor source as committed: full points on every check;
+- ``release``: the untouched student release: 0 points on every check, and no error outside the
+  exercises' own cells;
+- ``wrong-1`` (``wrong-2``): the release with every exercise's first (second) plausible wrong
+  answer from ``tests/grading/wrong_answers/<notebook>.py`` and the reference answer elsewhere:
+  each exercise that carries a wrong answer gets less than its full points.
+
+It prints a points table per notebook and exits 1 if any of those fails.
+``tests/grading/test_autograde.py`` runs the same for every notebook and assignment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import pathlib
+import shutil
+import sys
+import tempfile
+import time
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from tools.grading import (
+    answer_cells,
+    check_cells,
+    exercise_of,
+    load_wrong_answers,
+    nbgrader,
+    write_course_config,
+)
+from tools.release import clear_run_state
+
+__all__ = ["NotebookGrades", "grade", "main"]
+
+ASSIGNMENT = "check"
+
+
+@dataclasses.dataclass
+class NotebookGrades:
+    """Points per exercise and per submission for one notebook, and what went wrong."""
+
+    name: str
+    max_points: dict[str, float]  # exercise -> points available
+    points: dict[str, dict[str, float]]  # submission -> exercise -> points scored
+    wrong: dict[str, dict[str, str]]  # submission -> exercise -> the mistake it carries
+    seconds: dict[str, float]  # submission -> autograde wall time (all notebooks together)
+    problems: list[str]
+
+    def table(self) -> str:
+        submissions = list(self.points)
+        header = f"| exercise | max | {' | '.join(submissions)} |"
+        lines = [f"{self.name}", header, "|---" * (len(submissions) + 2) + "|"]
+        for exercise, available in self.max_points.items():
+            cells = []
+            for submission in submissions:
+                scored = self.points[submission].get(exercise, 0.0)
+                mark = "*" if exercise in self.wrong.get(submission, {}) else ""
+                cells.append(f"{scored:g}{mark}")
+            lines.append(f"| {exercise} | {available:g} | {' | '.join(cells)} |")
+        totals = [f"{sum(self.points[s].values()):g}" for s in submissions]
+        lines.append(f"| total | {sum(self.max_points.values()):g} | {' | '.join(totals)} |")
+        lines.append("(* = the submission carries a wrong answer for this exercise)")
+        for submission, mistakes in self.wrong.items():
+            for exercise, why in mistakes.items():
+                lines.append(f"  {submission} {exercise}: {why}")
+        return "\n".join(lines)
+
+
+def _submission(release: dict, source: dict, wrong: dict[str, str]) -> nbformat.NotebookNode:
+    """The release with answer cells filled: a wrong answer where given, else the reference."""
+    notebook = nbformat.from_dict(release)
+    reference = answer_cells(source)
+    for grade_id, cell in answer_cells(notebook).items():
+        cell.source = wrong.get(grade_id, reference[grade_id]["source"])
+    return notebook
+
+
+def _errors_outside_exercises(path: pathlib.Path) -> list[str]:
+    notebook = nbformat.read(path, as_version=4)
+    exercise_cells = set(answer_cells(notebook)) | set(check_cells(notebook))
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type != "code" or grade_id in exercise_cells:
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                found.append(f"cell {index}: {output.get('ename')}: {output.get('evalue')}"[:300])
+    return found
+
+
+def _structure_problems(path: pathlib.Path, source: dict, wrong: dict) -> list[str]:
+    problems = []
+    answers, checks = answer_cells(source), check_cells(source)
+    exercises_with_checks = {exercise_of(g) for g in checks}
+    for grade_id in answers:
+        if (
+            source_cell_is_code(answers[grade_id])
+            and exercise_of(grade_id) not in exercises_with_checks
+        ):
+            problems.append(f"{path.name}: answer {grade_id} has no graded check cell")
+    for grade_id, points in checks.items():
+        if points <= 0:
+            problems.append(f"{path.name}: check {grade_id} has no points")
+    for grade_id in wrong:
+        if grade_id not in answers:
+            problems.append(f"{path.name}: wrong answers given for {grade_id}, not an answer cell")
+    for grade_id, cell in answers.items():
+        if source_cell_is_code(cell) and not wrong.get(grade_id):
+            problems.append(f"{path.name}: no wrong answer kept for {grade_id}")
+    return problems
+
+
+def source_cell_is_code(cell: dict) -> bool:
+    return cell.get("cell_type") == "code"
+
+
+def grade(notebooks: list[pathlib.Path], keep: pathlib.Path | None = None) -> list[NotebookGrades]:
+    """Autograde ``notebooks`` (instructor sources) in a throw-away course; see the module doc."""
+    notebooks = [pathlib.Path(p).resolve() for p in notebooks]
+    names = [p.name for p in notebooks]
+    if len(set(names)) != len(names):
+        raise ValueError(f"notebooks must have distinct file names, got {names}")
+    for path in notebooks:
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such notebook")
+    course = pathlib.Path(tempfile.mkdtemp(prefix="grade-")) if keep is None else keep
+    course.mkdir(parents=True, exist_ok=True)
+    try:
+        return _grade_in(course, notebooks)
+    finally:
+        if keep is None:
+            shutil.rmtree(course, ignore_errors=True)
+
+
+def _grade_in(course: pathlib.Path, notebooks: list[pathlib.Path]) -> list[NotebookGrades]:
+    write_course_config(course)
+    source_dir = course / "source" / ASSIGNMENT
+    source_dir.mkdir(parents=True, exist_ok=True)
+    sources, wrongs = {}, {}
+    for path in notebooks:
+        shutil.copy(path, source_dir / path.name)
+        sources[path.name] = nbformat.read(path, as_version=4)
+        wrongs[path.name] = load_wrong_answers(path)
+    nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course)
+    releases = {}
+    for name in sources:
+        clear_run_state(course / "release" / ASSIGNMENT / name)
+        releases[name] = nbformat.read(course / "release" / ASSIGNMENT / name, as_version=4)
+
+    rounds = max((len(v) for w in wrongs.values() for v in w.values()), default=0)
+    students = ["instructor", "release", *[f"wrong-{k + 1}" for k in range(min(rounds, 2))]]
+    carried: dict[str, dict[str, dict[str, str]]] = {}  # student -> notebook -> exercise -> why
+    for student in students:
+        folder = course / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True, exist_ok=True)
+        carried[student] = {}
+        for name, source in sources.items():
+            if student == "instructor":
+                submission = nbformat.from_dict(source)
+            elif student == "release":
+                submission = nbformat.from_dict(releases[name])
+            else:
+                k = int(student.split("-")[1]) - 1
+                chosen = {g: options[k] for g, options in wrongs[name].items() if len(options) > k}
+                submission = _submission(
+                    releases[name], source, {g: a for g, (_, a) in chosen.items()}
+                )
+                carried[student][name] = {exercise_of(g): why for g, (why, _) in chosen.items()}
+            nbformat.write(submission, folder / name)
+
+    seconds = {}
+    for student in students:
+        start = time.perf_counter()
+        nbgrader(["autograde", ASSIGNMENT, "--create", "--force", f"--student={student}"], course)
+        seconds[student] = time.perf_counter() - start
+
+    results = []
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for path in notebooks:
+            name, stem = path.name, path.stem
+            checks = check_cells(sources[name])
+            max_points: dict[str, float] = {}
+            for grade_id, points in checks.items():
+                max_points[exercise_of(grade_id)] = (
+                    max_points.get(exercise_of(grade_id), 0) + points
+                )
+            points: dict[str, dict[str, float]] = {}
+            problems = _structure_problems(path, sources[name], wrongs[name])
+            for student in students:
+                graded = gradebook.find_submission_notebook(stem, ASSIGNMENT, student)
+                scored: dict[str, float] = {}
+                for g in graded.grades:
+                    if g.name in checks:
+                        score = float(g.auto_score or 0.0)
+                        scored[exercise_of(g.name)] = scored.get(exercise_of(g.name), 0) + score
+                points[student] = scored
+            for exercise, available in max_points.items():
+                if points["instructor"].get(exercise, 0.0) < available:
+                    problems.append(f"{name}: instructor version loses points on {exercise}")
+                if points["release"].get(exercise, 0.0) > 0:
+                    problems.append(f"{name}: the untouched release scores on {exercise}")
+            for student in students[2:]:
+                for exercise, why in carried[student].get(name, {}).items():
+                    if points[student].get(exercise, 0.0) >= max_points.get(exercise, 0.0):
+                        problems.append(f"{name}: {student} gets full points on {exercise} ({why})")
+            autograded = course / "autograded" / "release" / ASSIGNMENT / name
+            for error in _errors_outside_exercises(autograded):
+                problems.append(f"{name}: the untouched release fails outside an exercise: {error}")
+            results.append(
+                NotebookGrades(
+                    name=name,
+                    max_points=max_points,
+                    points=points,
+                    wrong={s: carried[s].get(name, {}) for s in students[2:]},
+                    seconds=seconds,
+                    problems=problems,
+                )
+            )
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=pathlib.Path)
+    parser.add_argument("--keep", type=pathlib.Path, help="keep the nbgrader course here")
+    args = parser.parse_args(argv)
+    results = grade(args.notebooks, keep=args.keep)
+    failed = False
+    for result in results:
+        print(result.table())
+        for problem in result.problems:
+            print("PROBLEM:", problem)
+            failed = True
+        print()
+    timings = ", ".join(f"{s} {t:.0f} s" for s, t in results[0].seconds.items())
+    print(f"autograde wall time per submission (all notebooks together): {timings}")
+    print("FAILED" if failed else "OK: instructor full points, release 0, every wrong answer loses")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
