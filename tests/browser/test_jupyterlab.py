@@ -250,6 +250,48 @@ def test_a_notebook_opens_as_rise_slides(browser, lab, artifacts):
     assert sections == marked, f"{sections} slides shown, {marked} cells marked as slides"
 
 
+CREATE_ASSIGNMENT_NOTEBOOK = pathlib.Path("assignments/assignment4/multiview_predictor.ipynb")
+
+# Runs in the page: what nbgrader's "Create Assignment" panel shows for the notebook's cells.
+CREATE_ASSIGNMENT_JS = """() => {
+  const panel = document.querySelector('.nbgrader-CreateAssignmentWidget');
+  const cells = [...document.querySelectorAll('.nbgrader-CellWidget')];
+  const types = cells.map(c => { const s = c.querySelector('.nbgrader-CellType select');
+                                  return s ? s.value : null; });
+  const total = document.querySelector('.nbgrader-TotalPointsInput');
+  return {panel: !!panel, cells: cells.length, types, total: total ? total.value : null};
+}"""
+
+
+def test_nbgrader_create_assignment_panel_reads_an_assignment(browser, lab, artifacts):
+    """The instructor's tool loads: nbgrader's lab extension shows the assignment's cell types."""
+    source = json.loads(
+        (ROOT / "notebooks" / CREATE_ASSIGNMENT_NOTEBOOK).read_text(encoding="utf-8")
+    )
+    graded = [c["metadata"]["nbgrader"] for c in source["cells"] if "nbgrader" in c["metadata"]]
+    points = sum(meta.get("points", 0) for meta in graded if meta.get("grade"))
+    page = browser.new_page()
+    try:
+        open_notebook(page, lab, CREATE_ASSIGNMENT_NOTEBOOK)
+        commands = page.evaluate("() => window.jupyterapp.commands.listCommands()")
+        assert "nbgrader:open-create-assignment" in commands, "nbgrader's lab extension is missing"
+        page.evaluate("() => window.jupyterapp.commands.execute('nbgrader:open-create-assignment')")
+        page.wait_for_selector(".nbgrader-CellWidget", timeout=30_000)
+        page.wait_for_timeout(1000)
+        shown = page.evaluate(CREATE_ASSIGNMENT_JS)
+        page.screenshot(path=str(artifacts / "nbgrader_create_assignment.png"))
+    finally:
+        page.close()
+        lab.shutdown_kernels()
+    assert shown["panel"], "the Create Assignment panel did not open"
+    assert shown["cells"] == len(source["cells"]), f"{shown['cells']} cell widgets shown"
+    kinds = {kind for kind in shown["types"] if kind}
+    assert {"solution", "tests"} <= kinds, f"cell types shown: {sorted(kinds)}"
+    assert shown["total"] is not None and float(shown["total"]) == points, (
+        f"total points shown {shown['total']}, the notebook's checks give {points}"
+    )
+
+
 # Without Chromium or Playwright the browser test skips on a laptop but fails under CI.
 def test_missing_chromium_skips_with_instructions(monkeypatch):
     monkeypatch.delenv("CI", raising=False)
