@@ -27,6 +27,7 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 from nbgrader.api import Gradebook
@@ -126,7 +127,9 @@ def source_cell_is_code(cell: dict) -> bool:
     return cell.get("cell_type") == "code"
 
 
-def grade(notebooks: list[pathlib.Path], keep: pathlib.Path | None = None) -> list[NotebookGrades]:
+def grade(
+    notebooks: list[pathlib.Path], keep: pathlib.Path | None = None, jobs: int = 1
+) -> list[NotebookGrades]:
     """Autograde ``notebooks`` (instructor sources) in a throw-away course; see the module doc."""
     notebooks = [pathlib.Path(p).resolve() for p in notebooks]
     names = [p.name for p in notebooks]
@@ -138,32 +141,50 @@ def grade(notebooks: list[pathlib.Path], keep: pathlib.Path | None = None) -> li
     course = pathlib.Path(tempfile.mkdtemp(prefix="grade-")) if keep is None else keep
     course.mkdir(parents=True, exist_ok=True)
     try:
-        return _grade_in(course, notebooks)
+        return _grade_in(course, notebooks, jobs)
     finally:
         if keep is None:
             shutil.rmtree(course, ignore_errors=True)
 
 
-def _grade_in(course: pathlib.Path, notebooks: list[pathlib.Path]) -> list[NotebookGrades]:
+def _new_course(course: pathlib.Path, notebooks: list[pathlib.Path]) -> None:
+    """An nbgrader course in ``course`` whose one assignment holds ``notebooks``; released."""
+    course.mkdir(parents=True, exist_ok=True)
     write_course_config(course)
     source_dir = course / "source" / ASSIGNMENT
     source_dir.mkdir(parents=True, exist_ok=True)
-    sources, wrongs = {}, {}
     for path in notebooks:
         shutil.copy(path, source_dir / path.name)
-        sources[path.name] = nbformat.read(path, as_version=4)
-        wrongs[path.name] = load_wrong_answers(path)
     nbgrader(["generate_assignment", ASSIGNMENT, "--force"], course)
-    releases = {}
-    for name in sources:
-        clear_run_state(course / "release" / ASSIGNMENT / name)
-        releases[name] = nbformat.read(course / "release" / ASSIGNMENT / name, as_version=4)
+    for path in notebooks:
+        clear_run_state(course / "release" / ASSIGNMENT / path.name)
 
+
+def _autograde(course: pathlib.Path, student: str) -> float:
+    start = time.perf_counter()
+    nbgrader(["autograde", ASSIGNMENT, "--create", "--force", f"--student={student}"], course)
+    return time.perf_counter() - start
+
+
+def _grade_in(
+    course: pathlib.Path, notebooks: list[pathlib.Path], jobs: int
+) -> list[NotebookGrades]:
+    sources = {path.name: nbformat.read(path, as_version=4) for path in notebooks}
+    wrongs = {path.name: load_wrong_answers(path) for path in notebooks}
     rounds = max((len(v) for w in wrongs.values() for v in w.values()), default=0)
     students = ["instructor", "release", *[f"wrong-{k + 1}" for k in range(min(rounds, 2))]]
+    # One course per submission, so that several can be graded at once without sharing a
+    # gradebook (SQLite); each is generated from the same sources, so the releases are equal.
+    courses = {student: course / student for student in students}
+    for student in students:
+        _new_course(courses[student], notebooks)
+    releases = {
+        name: nbformat.read(course / "release" / "release" / ASSIGNMENT / name, as_version=4)
+        for name in sources
+    }
     carried: dict[str, dict[str, dict[str, str]]] = {}  # student -> notebook -> exercise -> why
     for student in students:
-        folder = course / "submitted" / student / ASSIGNMENT
+        folder = courses[student] / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True, exist_ok=True)
         carried[student] = {}
         for name, source in sources.items():
@@ -180,63 +201,68 @@ def _grade_in(course: pathlib.Path, notebooks: list[pathlib.Path]) -> list[Noteb
                 carried[student][name] = {exercise_of(g): why for g, (why, _) in chosen.items()}
             nbformat.write(submission, folder / name)
 
-    seconds = {}
-    for student in students:
-        start = time.perf_counter()
-        nbgrader(["autograde", ASSIGNMENT, "--create", "--force", f"--student={student}"], course)
-        seconds[student] = time.perf_counter() - start
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {s: pool.submit(_autograde, courses[s], s) for s in students}
+        seconds = {s: future.result() for s, future in futures.items()}
 
+    graded_points = {s: _points(courses[s], s) for s in students}
     results = []
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for path in notebooks:
-            name, stem = path.name, path.stem
-            checks = check_cells(sources[name])
-            max_points: dict[str, float] = {}
-            for grade_id, points in checks.items():
-                max_points[exercise_of(grade_id)] = (
-                    max_points.get(exercise_of(grade_id), 0) + points
-                )
-            points: dict[str, dict[str, float]] = {}
-            problems = _structure_problems(path, sources[name], wrongs[name])
-            for student in students:
-                graded = gradebook.find_submission_notebook(stem, ASSIGNMENT, student)
-                scored: dict[str, float] = {}
-                for g in graded.grades:
-                    if g.name in checks:
-                        score = float(g.auto_score or 0.0)
-                        scored[exercise_of(g.name)] = scored.get(exercise_of(g.name), 0) + score
-                points[student] = scored
-            for exercise, available in max_points.items():
-                if points["instructor"].get(exercise, 0.0) < available:
-                    problems.append(f"{name}: instructor version loses points on {exercise}")
-                if points["release"].get(exercise, 0.0) > 0:
-                    problems.append(f"{name}: the untouched release scores on {exercise}")
-            for student in students[2:]:
-                for exercise, why in carried[student].get(name, {}).items():
-                    if points[student].get(exercise, 0.0) >= max_points.get(exercise, 0.0):
-                        problems.append(f"{name}: {student} gets full points on {exercise} ({why})")
-            autograded = course / "autograded" / "release" / ASSIGNMENT / name
-            for error in _errors_outside_exercises(autograded):
-                problems.append(f"{name}: the untouched release fails outside an exercise: {error}")
-            results.append(
-                NotebookGrades(
-                    name=name,
-                    max_points=max_points,
-                    points=points,
-                    wrong={s: carried[s].get(name, {}) for s in students[2:]},
-                    seconds=seconds,
-                    problems=problems,
-                )
+    for path in notebooks:
+        name = path.name
+        checks = check_cells(sources[name])
+        max_points: dict[str, float] = {}
+        for grade_id, available in checks.items():
+            max_points[exercise_of(grade_id)] = max_points.get(exercise_of(grade_id), 0) + available
+        points = {s: graded_points[s][path.stem] for s in students}
+        problems = _structure_problems(path, sources[name], wrongs[name])
+        for exercise, available in max_points.items():
+            if points["instructor"].get(exercise, 0.0) < available:
+                problems.append(f"{name}: instructor version loses points on {exercise}")
+            if points["release"].get(exercise, 0.0) > 0:
+                problems.append(f"{name}: the untouched release scores on {exercise}")
+        for student in students[2:]:
+            for exercise, why in carried[student].get(name, {}).items():
+                if points[student].get(exercise, 0.0) >= max_points.get(exercise, 0.0):
+                    problems.append(f"{name}: {student} gets full points on {exercise} ({why})")
+        autograded = courses["release"] / "autograded" / "release" / ASSIGNMENT / name
+        for error in _errors_outside_exercises(autograded):
+            problems.append(f"{name}: the untouched release fails outside an exercise: {error}")
+        results.append(
+            NotebookGrades(
+                name=name,
+                max_points=max_points,
+                points=points,
+                wrong={s: carried[s].get(name, {}) for s in students[2:]},
+                seconds=seconds,
+                problems=problems,
             )
+        )
     return results
+
+
+def _points(course: pathlib.Path, student: str) -> dict[str, dict[str, float]]:
+    """notebook -> exercise -> auto-graded points, from one course's gradebook."""
+    scored: dict[str, dict[str, float]] = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        submission = gradebook.find_submission(ASSIGNMENT, student)
+        for notebook in submission.notebooks:
+            per_exercise = scored.setdefault(notebook.name, {})
+            for grade_cell in notebook.grades:
+                if grade_cell.cell_type != "code":
+                    continue
+                exercise = exercise_of(grade_cell.name)
+                score = float(grade_cell.auto_score or 0.0)
+                per_exercise[exercise] = per_exercise.get(exercise, 0.0) + score
+    return scored
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=pathlib.Path)
     parser.add_argument("--keep", type=pathlib.Path, help="keep the nbgrader course here")
+    parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
     args = parser.parse_args(argv)
-    results = grade(args.notebooks, keep=args.keep)
+    results = grade(args.notebooks, keep=args.keep, jobs=args.jobs)
     failed = False
     for result in results:
         print(result.table())
