@@ -63,3 +63,26 @@ benchmark: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+## The course as a website (README "The course as a website"): build/site/, the student edition,
+## and build/site-instructor/, with the reference answers and hidden tests. Offline: the pages'
+## JavaScript is pinned in package-lock.json and installed by npm ci into node_modules/.
+NODE_STAMP := node_modules/.installed-stamp
+.PHONY: site site-instructor
+
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --prefer-offline --ignore-scripts --loglevel=error && touch $@; \
+	else \
+		echo "npm not found: install Node.js 18+ with npm for the website (make site);" \
+			"its browser test skips without it (fails under CI)"; \
+	fi
+
+site: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m tools.site
+
+site-instructor: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m tools.site --instructor
+
+# The website's browser test (tests/browser/test_site.py) needs node_modules/: part of the set-up.
+unit: $(NODE_STAMP)
