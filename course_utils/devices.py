@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from course_utils.validation import check_positive_int
+
 __all__ = ["split_cpu"]
 
 
@@ -14,8 +16,7 @@ def split_cpu(count: int) -> list[str]:
     ``course_utils.notebook.setup(cpu_devices=...)``. Calling it again with the same count is
     harmless; asking for another count after TensorFlow has started raises ``RuntimeError``.
     """
-    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        raise ValueError(f"count must be a positive int (number of logical CPUs), got {count!r}")
+    count = check_positive_int("count", count)  # the number of logical CPU devices
     from course_utils.notebook import quiet_tensorflow_import
 
     tf = quiet_tensorflow_import()

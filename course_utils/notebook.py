@@ -94,8 +94,9 @@ def setup(
     Returns:
         A ``SetupInfo`` describing versions, seed and devices.
     """
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    from course_utils.validation import check_int
+
+    seed = check_int("seed", seed, minimum=0)
     tf = quiet_tensorflow_import()
     import keras
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from course_utils.validation import check_int, check_positive_int
+
 __all__ = ["CheckpointCost", "checkpoint_cost"]
 
 
@@ -33,13 +35,10 @@ def checkpoint_cost(
 
     A save at step s is complete once step s finished, so a crash after step s keeps it.
     """
-    for name, value in (("every_n_steps", every_n_steps), ("checkpoint_bytes", checkpoint_bytes)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if not isinstance(crash_step, int) or crash_step < 0:
-        raise ValueError(f"crash_step must be an int >= 0, got {crash_step!r}")
-    if keep_latest is not None and (not isinstance(keep_latest, int) or keep_latest < 1):
-        raise ValueError(f"keep_latest must be a positive int or None, got {keep_latest!r}")
+    every_n_steps = check_positive_int("every_n_steps", every_n_steps)
+    checkpoint_bytes = check_positive_int("checkpoint_bytes", checkpoint_bytes)
+    crash_step = check_int("crash_step", crash_step, minimum=0)
+    keep_latest = check_positive_int("keep_latest", keep_latest, optional=True)
     saves = tuple(range(every_n_steps, crash_step + 1, every_n_steps))
     resume_step = saves[-1] if saves else 0
     kept = len(saves) if keep_latest is None else min(len(saves), keep_latest)

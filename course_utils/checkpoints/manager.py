@@ -6,7 +6,8 @@ The manager owns every decision about persistence, so the ``Trainer`` stays a pl
 - A save writes the ``ModelState`` into a staging folder, adds a manifest with a sha256 per
   file, publishes it through ``Storage`` (atomic), updates the best-so-far record, and only then
   deletes checkpoints the policy no longer keeps. It refuses to overwrite an existing step.
-- ``restore_latest`` verifies checksums and falls back, with a warning naming it, past a
+- ``restore_latest`` verifies checksums (of every file and of the manifest itself) and that the
+  saved step and epoch are the manifest's, and falls back, with a warning naming it, past a
   truncated or corrupted checkpoint to the newest valid one.
 - The best-so-far record lives in storage (``best.json``), so "best" survives a restart.
 - ``async_save=True``: the state is snapshotted on the training thread (snapshot.py)
@@ -36,7 +37,7 @@ from course_utils.checkpoints.manifest import (
 from course_utils.checkpoints.policy import CheckpointPolicy
 from course_utils.checkpoints.snapshot import snapshot
 from course_utils.checkpoints.state import ModelState, tf
-from course_utils.checkpoints.storage import Storage
+from course_utils.checkpoints.storage import Storage, check_key
 
 __all__ = ["CheckpointInfo", "CheckpointManager", "CheckpointSaveError"]
 
@@ -75,6 +76,17 @@ class CheckpointManager:
             raise TypeError(f"state must be a ModelState, got {type(state).__name__}")
         if not isinstance(storage, Storage):
             raise TypeError(f"storage must be a Storage, got {type(storage).__name__}")
+        if not isinstance(prefix, str):
+            raise TypeError(f"prefix must be a str, got {type(prefix).__name__} {prefix!r}")
+        try:  # the names it makes must be valid single-part storage keys
+            if "/" in prefix:
+                raise ValueError("it contains '/'")
+            check_key(f"{prefix}-{0:010d}")
+        except ValueError as error:
+            raise ValueError(
+                f"prefix {prefix[:40]!r} cannot name checkpoints ({error}); use a short name of "
+                "letters, digits, '.', '_' and '-' such as 'ckpt'"
+            ) from None
         self.state, self.storage = state, storage
         self.policy = policy or CheckpointPolicy()
         self.prefix = prefix
@@ -256,8 +268,9 @@ class CheckpointManager:
         self.wait()
         with self.storage.open_checkpoint(name) as folder:
             manifest = verify(folder, name)
+            _check_counters(folder / _STATE_PREFIX, manifest, name)
             self.state.read(folder / _STATE_PREFIX)
-        return self._infos.get(name) or CheckpointInfo(
+        return CheckpointInfo(
             name, manifest["step"], manifest["epoch"], manifest["metrics"], manifest["reason"]
         )
 
@@ -289,6 +302,21 @@ class CheckpointManager:
                 f"the best checkpoint {name} is no longer stored; use keep_best >= 1 to keep it"
             )
         return self.restore(name)
+
+
+def _check_counters(prefix, manifest: dict, name: str) -> None:
+    """Raise ``CorruptCheckpointError`` unless the saved step and epoch are the manifest's.
+
+    Read from the files without restoring anything, so a mismatch leaves the state untouched.
+    """
+    reader = tf.train.load_checkpoint(str(prefix))
+    for counter in ("step", "epoch"):
+        saved = int(reader.get_tensor(f"{counter}/.ATTRIBUTES/VARIABLE_VALUE"))
+        if saved != manifest[counter]:
+            raise CorruptCheckpointError(
+                f"{name}: its state holds {counter} {saved}, its {MANIFEST} says "
+                f"{manifest[counter]} (the manifest does not describe these files)"
+            )
 
 
 def _best_record(name: str, step: int, monitor: str, value: float) -> dict:

@@ -12,6 +12,14 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 
+from course_utils.validation import (
+    check_bool,
+    check_float,
+    check_int,
+    check_positive_float,
+    check_positive_int,
+)
+
 __all__ = ["CheckpointPolicy"]
 
 
@@ -29,18 +37,14 @@ class CheckpointPolicy:
     keep_best: int = 0
 
     def __post_init__(self) -> None:
-        for field in ("every_n_steps", "keep_latest"):
-            value = getattr(self, field)
-            if value is not None and (not isinstance(value, int) or value < 1):
-                raise ValueError(f"{field} must be a positive int or None, got {value!r}")
-        if not isinstance(self.keep_best, int) or self.keep_best < 0:
-            raise ValueError(f"keep_best must be an int >= 0, got {self.keep_best!r}")
-        if self.every_n_seconds is not None and not self.every_n_seconds > 0:
-            raise ValueError(f"every_n_seconds must be > 0, got {self.every_n_seconds!r}")
+        check_positive_int("every_n_steps", self.every_n_steps, optional=True)
+        check_positive_int("keep_latest", self.keep_latest, optional=True)
+        check_int("keep_best", self.keep_best, minimum=0)
+        check_positive_float("every_n_seconds", self.every_n_seconds, optional=True)
         if self.mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {self.mode!r}")
-        if not self.min_delta >= 0:
-            raise ValueError(f"min_delta must be >= 0, got {self.min_delta!r}")
+        check_float("min_delta", self.min_delta, minimum=0)
+        check_bool("save_on_improvement", self.save_on_improvement)
         if (self.save_on_improvement or self.keep_best) and not self.monitor:
             raise ValueError("save_on_improvement and keep_best need monitor='<metric name>'")
 

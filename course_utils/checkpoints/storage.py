@@ -23,19 +23,36 @@ import tempfile
 import threading
 from collections.abc import Iterator
 
-__all__ = ["Storage", "InMemoryStorage", "check_key"]
+from course_utils.validation import check_positive_int
+
+__all__ = ["Storage", "InMemoryStorage", "check_key", "MAX_KEY_PART", "MAX_KEY_LENGTH"]
 
 _PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+# Key characters are ASCII, so characters are bytes. File systems allow 255 bytes per name and
+# LocalStorage adds up to 38 (".<name>.tmp-<32 hex>" while replacing a record); object stores
+# allow 1024 bytes per object key, root included.
+MAX_KEY_PART = 128
+MAX_KEY_LENGTH = 512
 
 
 def check_key(key: str) -> str:
-    """Return ``key`` if it is a safe relative name inside a storage root, else raise ValueError.
+    """Return ``key`` if it is a safe relative name inside a storage root, else raise.
 
     Keys are ``/``-separated parts of letters, digits, ``.``, ``_`` and ``-``. Absolute names,
-    ``..``, backslashes and empty parts are refused, so that no key can escape the root.
+    ``..``, backslashes and empty parts are refused, so that no key can escape the root. A part
+    has at most ``MAX_KEY_PART`` (128) characters and the key at most ``MAX_KEY_LENGTH`` (512),
+    the same for every storage, so a key that one storage accepts works on all of them.
+    ``TypeError`` for a key that is not a ``str``, ``ValueError`` for any other bad key.
     """
-    if not isinstance(key, str) or not key:
+    if not isinstance(key, str):
+        raise TypeError(f"storage key must be a str, got {type(key).__name__} {key!r}")
+    if not key:
         raise ValueError(f"storage key must be a non-empty string, got {key!r}")
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValueError(
+            f"storage key {key[:40]!r}... has {len(key)} characters; the limit is "
+            f"{MAX_KEY_LENGTH} for a whole key (use shorter names)"
+        )
     if key.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", key) or "://" in key:
         raise ValueError(f"storage key {key!r} is absolute: keys are relative to the storage root")
     for part in key.split("/"):
@@ -43,6 +60,12 @@ def check_key(key: str) -> str:
             raise ValueError(
                 f"storage key {key!r} has an unsafe part {part!r}: use letters, digits, "
                 "'.', '_' and '-' (no '..', no empty parts, no backslashes)"
+            )
+        if len(part) > MAX_KEY_PART:
+            raise ValueError(
+                f"storage key part {part[:40]!r}... has {len(part)} characters; the limit is "
+                f"{MAX_KEY_PART} per '/'-separated part (file systems allow 255 bytes per name, "
+                "and storages add suffixes): use a shorter name"
             )
     return key
 
@@ -103,12 +126,7 @@ class InMemoryStorage(Storage):
     """Checkpoints as bytes in a dict: fast, volatile, and the test double for ``Storage``."""
 
     def __init__(self, max_checkpoints: int | None = None) -> None:
-        if max_checkpoints is not None and (
-            not isinstance(max_checkpoints, int) or max_checkpoints < 1
-        ):
-            raise ValueError(
-                f"max_checkpoints must be a positive int or None, got {max_checkpoints!r}"
-            )
+        max_checkpoints = check_positive_int("max_checkpoints", max_checkpoints, optional=True)
         # A hard bound on memory: the manager writes the new checkpoint before deleting old ones,
         # so allow one more than CheckpointPolicy.keep_latest + keep_best.
         self.max_checkpoints = max_checkpoints

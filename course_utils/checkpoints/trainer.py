@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from course_utils.checkpoints.manager import CheckpointManager
 from course_utils.checkpoints.state import tf
+from course_utils.validation import check_float, check_int, check_positive_int
 
 __all__ = ["Trainer", "TrainingLog"]
 
@@ -53,14 +54,14 @@ class Trainer:
         state = manager.state
         if state.model is None or state.optimizer is None or state.iterator is None:
             raise ValueError("Trainer needs a ModelState with a model, optimizer and iterator")
-        if not isinstance(steps_per_epoch, int) or steps_per_epoch < 1:
-            raise ValueError(f"steps_per_epoch must be a positive int, got {steps_per_epoch!r}")
-        if input_noise < 0 or (input_noise > 0 and state.rng is None):
-            raise ValueError("input_noise must be >= 0, and > 0 needs ModelState(rng=...)")
+        steps_per_epoch = check_positive_int("steps_per_epoch", steps_per_epoch)
+        input_noise = check_float("input_noise", input_noise, minimum=0)
+        if input_noise > 0 and state.rng is None:
+            raise ValueError("input_noise > 0 needs ModelState(rng=...) to draw the noise from")
         self.manager, self.state = manager, state
         self.loss_fn = loss_fn
         self.steps_per_epoch = steps_per_epoch
-        self.input_noise = float(input_noise)
+        self.input_noise = input_noise
         self._step_fn = tf.function(self._train_step)
 
     def _train_step(self, features, labels):
@@ -86,8 +87,7 @@ class Trainer:
         ``on_step(step, loss, saved)`` is called after every step, once any save of that step
         is done: notebook 01 uses it to print progress that a parent process reads.
         """
-        if not isinstance(total_steps, int) or total_steps < 0:
-            raise ValueError(f"total_steps must be an int >= 0, got {total_steps!r}")
+        total_steps = check_int("total_steps", total_steps, minimum=0)
         log = TrainingLog()
         restored = self.manager.restore_latest()
         if restored is not None:

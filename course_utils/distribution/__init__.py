@@ -3,6 +3,7 @@
 - ``strategy``: ``make_strategy`` (MirroredStrategy over GPUs, else logical CPUs made by
   ``split_cpu``), ``DistributedTrainer`` (the custom training loop), ``RoundTrace``, chief helpers.
 - ``launch``: ``WorkerLauncher`` starts ``MultiWorkerMirroredStrategy`` workers with ``TF_CONFIG``.
+- ``ports``: free ports, ``port_in_use`` / ``PortInUseError``, ``listening_addresses``.
 - ``worker_main``: the worker script the launcher runs in notebook 06.
 
 ``course_utils.distribution.simulator`` holds the notebook 07 simulator (import it directly).
@@ -25,9 +26,11 @@ _EXPORTS = {
     "WorkerLauncher": "launch",
     "WorkerFailedError": "launch",
     "WorkerTimeoutError": "launch",
-    "free_ports": "launch",
     "tf_config": "launch",
-    "listening_addresses": "launch",
+    "free_ports": "ports",
+    "listening_addresses": "ports",
+    "port_in_use": "ports",
+    "PortInUseError": "ports",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,12 +1,24 @@
 """Start ``MultiWorkerMirroredStrategy`` workers as processes, bounded in time (notebook 06).
 
 Each worker is a Python process with its own ``TF_CONFIG`` (the cluster's host list and its own
-index). ``WorkerLauncher`` picks free ports on 127.0.0.1 (or takes a host list for several
-machines, starting only the indices that belong to this machine), streams every worker's output
-with a ``[worker i]`` prefix, and ends the run after ``timeout`` seconds. TensorFlow itself
-waits forever for a worker that never starts; the launcher turns that into a
-``WorkerTimeoutError`` naming the workers that never joined. It kills only the process groups
-it created. POSIX only (it relies on process groups).
+index). ``WorkerLauncher`` picks free ports and writes 127.0.0.1 addresses into ``TF_CONFIG`` (or
+takes a host list for several machines, starting only the indices that belong to this machine),
+streams every worker's output with a ``[worker i]`` prefix, and ends the run after ``timeout``
+seconds. TensorFlow itself waits forever for a worker that never starts; the launcher turns that
+into a ``WorkerTimeoutError`` naming the workers that never joined. A port that is already in use
+is refused before any worker starts (``PortInUseError``, naming it), instead of TensorFlow's
+``UnknownError: Could not start gRPC server``.
+
+.. warning::
+   ``127.0.0.1`` in ``TF_CONFIG`` only tells the workers where to *connect*. TensorFlow's gRPC
+   server *listens* on every interface (``[::]:<port>``, see ``listening_addresses``), without
+   authentication: while the workers run, any machine that can reach this one can connect to
+   them. Run multi-worker jobs on a private network or behind a firewall that admits only the
+   cluster's machines (notebook 06 shows the listening address).
+
+Every process group the launcher created is gone when ``run`` or ``wait`` returns or raises: a
+worker's children are ended with it, also when the worker itself has already exited (crashed).
+It signals only the process groups it created. POSIX only (it relies on process groups).
 """
 
 from __future__ import annotations
@@ -14,18 +26,28 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 
+from course_utils.distribution.ports import (
+    PortInUseError,
+    free_ports,
+    listening_addresses,
+    port_in_use,
+    port_in_use_message,
+)
+from course_utils.validation import check_int, check_positive_int
+
 __all__ = [
     "READY_MARKER",
+    "PortInUseError",
     "WorkerLauncher",
     "WorkerFailedError",
     "WorkerTimeoutError",
+    "port_in_use",
     "free_ports",
     "tf_config",
     "listening_addresses",
@@ -43,25 +65,10 @@ class WorkerFailedError(RuntimeError):
     """A worker exited with a non-zero code; the others were stopped."""
 
 
-def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
-    """``count`` distinct TCP ports that were free on ``host`` a moment ago."""
-    if not isinstance(count, int) or count < 1:
-        raise ValueError(f"count must be a positive int, got {count!r}")
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind((host, 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 def tf_config(hosts: Sequence[str], index: int) -> str:
     """The ``TF_CONFIG`` JSON for worker ``index`` of a cluster of ``host:port`` addresses."""
     hosts = list(hosts)
+    index = check_int("index", index)
     for address in hosts:
         host, _, port = address.rpartition(":")
         if not host or not port.isdigit():
@@ -69,32 +76,6 @@ def tf_config(hosts: Sequence[str], index: int) -> str:
     if not 0 <= index < len(hosts):
         raise ValueError(f"index {index} is outside the {len(hosts)} workers of the host list")
     return json.dumps({"cluster": {"worker": hosts}, "task": {"type": "worker", "index": index}})
-
-
-def listening_addresses(port: int) -> list[str]:
-    """Local addresses with a TCP socket listening on ``port`` (Linux ``/proc/net``; else [])."""
-    found = []
-    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
-        try:
-            with open(table, encoding="ascii") as handle:
-                rows = handle.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            local, state = row.split()[1], row.split()[3]
-            address, port_hex = local.split(":")
-            if state == "0A" and int(port_hex, 16) == port and len(address) == width:
-                found.append(_decode_address(address) + f":{port}")
-    return found
-
-
-def _decode_address(hex_address: str) -> str:
-    raw = bytes.fromhex(hex_address)
-    # /proc stores each 32-bit word in host (little-endian) order.
-    words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
-    if len(words) == 4:
-        return socket.inet_ntop(socket.AF_INET, words)
-    return "[" + socket.inet_ntop(socket.AF_INET6, words) + "]"
 
 
 class WorkerLauncher:
@@ -124,13 +105,15 @@ class WorkerLauncher:
         if isinstance(command, str) or not command:
             raise TypeError("command must be a non-empty list of arguments, e.g. ['-m', 'pkg.mod']")
         if hosts is None:
+            num_workers = check_positive_int("num_workers", num_workers)
             hosts = [f"127.0.0.1:{port}" for port in free_ports(num_workers)]
         self.hosts = list(hosts)
         for index in range(len(self.hosts)):
             tf_config(self.hosts, index)  # validates the host list
-        self.local_indices = list(
-            range(len(self.hosts)) if local_indices is None else local_indices
-        )
+        self.local_indices = [
+            check_int("local_indices item", index)
+            for index in (range(len(self.hosts)) if local_indices is None else local_indices)
+        ]
         for index in self.local_indices:
             tf_config(self.hosts, index)
         self.command = list(command)
@@ -142,7 +125,14 @@ class WorkerLauncher:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> WorkerLauncher:
-        """Start the local workers, each in its own process group, and stream their output."""
+        """Start the local workers, each in its own process group, and stream their output.
+
+        Raises ``PortInUseError`` (before starting any worker) if a local worker's port is taken.
+        """
+        for index in self.local_indices:
+            port = int(self.hosts[index].rpartition(":")[2])
+            if port_in_use(port):
+                raise PortInUseError(port_in_use_message(port, index, self.hosts[index]))
         for index in self.local_indices:
             env = {**os.environ, **self.env, "TF_CONFIG": tf_config(self.hosts, index)}
             env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -175,9 +165,12 @@ class WorkerLauncher:
         deadline = time.monotonic() + timeout
         try:
             while time.monotonic() < deadline:
-                codes = {i: p.poll() for i, p in self.processes.items()}
+                # Peek at exit codes without reaping: a worker's group id stays ours to signal.
+                codes = {i: _exit_code(p) for i, p in self.processes.items()}
                 failed = {i: c for i, c in codes.items() if c not in (None, 0)}
                 if failed:
+                    self.stop()  # before reading the output: a child may hold the pipe open
+                    self._join_output()
                     raise WorkerFailedError(
                         f"worker(s) {sorted(failed)} exited with code(s) {failed}; last lines:\n"
                         + "\n".join(
@@ -185,13 +178,17 @@ class WorkerLauncher:
                         )
                     )
                 if all(c == 0 for c in codes.values()):
-                    for thread in self._threads:
-                        thread.join(timeout=5)
+                    self.stop()  # ends anything the workers left running in their groups
+                    self._join_output()
                     return codes
                 time.sleep(0.05)
             raise WorkerTimeoutError(self._timeout_message(timeout))
         finally:
             self.stop()
+
+    def _join_output(self) -> None:
+        for thread in self._threads:
+            thread.join(timeout=5)
 
     def _timeout_message(self, timeout: float) -> str:
         missing = [i for i in range(len(self.hosts)) if i not in self.ready]
@@ -215,24 +212,34 @@ class WorkerLauncher:
 
     def _exited(self, index: int) -> bool:
         process = self.processes.get(index)
-        return process is None or process.poll() is not None
+        return process is None or _exit_code(process) is not None
 
     def stop(self, grace: float = 1.0) -> None:
         """End this launcher's process groups (SIGTERM, then SIGKILL after ``grace`` s); reap them.
 
-        A TensorFlow worker blocked waiting for its peers does not exit on SIGTERM, hence the
-        SIGKILL. Groups are signalled only while their leader is not yet reaped, so the group
-        id cannot have been reused by another program's process.
+        Every group is ended, also one whose worker (its leader) has already exited but left
+        children behind. A TensorFlow worker blocked waiting for its peers does not exit on
+        SIGTERM, hence the SIGKILL. A group is signalled only while its leader is not yet
+        reaped (an exited leader stays a zombie until then), so the group id cannot have been
+        reused by another program's process. Without ``os.waitid`` (not Linux) a leader that
+        exited on its own is reaped when seen, and its children cannot be ended safely.
         """
-        live = [p for p in self.processes.values() if p.poll() is None]
-        for process in live:
+        groups = [p for p in self.processes.values() if p.returncode is None]
+        for process in groups:
             _signal_group(process.pid, signal.SIGTERM)
         end = time.monotonic() + grace
-        while time.monotonic() < end and not all(_exited_unreaped(p.pid) for p in live):
+        while time.monotonic() < end and not all(_exited_unreaped(p.pid) for p in groups):
             time.sleep(0.05)
-        for process in live:
+        for process in groups:
             _signal_group(process.pid, signal.SIGKILL)  # the leader and any child left behind
+        for process in groups:
             process.wait()
+        # SIGKILL is delivered asynchronously: wait (briefly) until each group is empty. Signal 0
+        # only asks; it delivers nothing, whoever owns the id by now.
+        end = time.monotonic() + 5.0
+        for process in groups:
+            while _group_exists(process.pid) and time.monotonic() < end:
+                time.sleep(0.01)
 
     def run(self, timeout: float = 60.0) -> dict[int, int]:
         """``start`` then ``wait``."""
@@ -247,6 +254,27 @@ def _exited_unreaped(pid: int) -> bool:
         return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
     except ChildProcessError:
         return True
+
+
+def _exit_code(process: subprocess.Popen) -> int | None:
+    """``process``'s exit code (negative: killed by that signal), or None; does not reap it."""
+    if process.returncode is not None or not hasattr(os, "waitid"):
+        return process.poll()
+    try:
+        info = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:  # reaped elsewhere (e.g. by Popen.wait in another thread)
+        return process.poll()
+    if info is None:
+        return None
+    return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
+
+
+def _group_exists(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):  # gone, or the id is another user's now
+        return False
+    return True
 
 
 def _signal_group(pgid: int, sig: int) -> None:

@@ -20,6 +20,7 @@ from course_utils.distribution.simulator_work import (
     SimulatedWork,
     make_logistic_data,
 )
+from course_utils.validation import check_float, check_positive_int
 
 __all__ = ["measure_coordination_overhead", "measure_thread_speedup", "simulate_schedule"]
 
@@ -31,9 +32,8 @@ def _fastest_round(make_server, worker_counts: Sequence[int], rounds: int, trial
     programs does not fall on one count only; like ``timeit``, the minimum is the measurement
     least disturbed. The first round of each run warms up and is not counted.
     """
-    for name, value in (("rounds", rounds), ("trials", trials)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+    rounds = check_positive_int("rounds", rounds)
+    trials = check_positive_int("trials", trials)
     best = {k: float("inf") for k in worker_counts}
     for _ in range(trials):
         for k in worker_counts:
@@ -100,9 +100,8 @@ def _measure_in_subprocess(
     threads: int | None,
 ) -> dict[int, float]:
     env = dict(os.environ)
+    threads = check_positive_int("blas_threads", threads, optional=True)
     if threads is not None:
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise ValueError(f"blas_threads must be None or an int >= 1, got {threads!r}")
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = str(threads)
     code = (
@@ -136,8 +135,7 @@ def simulate_schedule(
     """
     if mode not in ("sync", "async"):
         raise ValueError(f"mode must be 'sync' or 'async', got {mode!r}")
-    if straggler_delay < 0:
-        raise ValueError(f"straggler_delay must be >= 0 seconds, got {straggler_delay}")
+    straggler_delay = check_float("straggler_delay (seconds)", straggler_delay, minimum=0)
     server_class = CentralServer if mode == "sync" else ParameterServer
     server = server_class(
         num_workers,

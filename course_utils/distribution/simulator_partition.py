@@ -11,15 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from course_utils.validation import check_bool, check_int
+
 __all__ = ["DataPartitioner"]
-
-
-def _check_count(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 class DataPartitioner:
@@ -32,17 +26,13 @@ class DataPartitioner:
     """
 
     def __init__(self, num_workers: int, *, shuffle: bool = False, seed: int | None = 0) -> None:
-        self.num_workers = _check_count("num_workers", num_workers, 1)
-        if not isinstance(shuffle, bool):
-            raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
-        if seed is not None:
-            _check_count("seed", seed, 0)
-        self.shuffle = shuffle
-        self.seed = seed
+        self.num_workers = check_int("num_workers", num_workers, minimum=1)
+        self.shuffle = check_bool("shuffle", shuffle)
+        self.seed = check_int("seed", seed, minimum=0, optional=True)
 
     def partition(self, num_items: int) -> list[np.ndarray]:
         """Return ``num_workers`` int64 index arrays that together hold each index exactly once."""
-        num_items = _check_count("num_items", num_items, 0)
+        num_items = check_int("num_items", num_items, minimum=0)
         order = np.arange(num_items, dtype=np.int64)
         if self.shuffle:
             order = np.random.default_rng(self.seed).permutation(order)
@@ -60,10 +50,8 @@ class DataPartitioner:
         partitioner splits data, so exactly-once still holds.
         """
         n = len(partitions)
-        bad = sorted(set(failed))
+        bad = sorted({check_int("failed worker index", index) for index in failed})
         for index in bad:
-            if isinstance(index, bool) or not isinstance(index, int | np.integer):
-                raise TypeError(f"failed worker indices must be ints, got {index!r}")
             if not 0 <= index < n:
                 raise ValueError(f"failed worker index {index} is outside 0..{n - 1}")
         survivors = [i for i in range(n) if i not in bad]

@@ -22,6 +22,13 @@ from course_utils.distribution.simulator_partition import DataPartitioner
 from course_utils.distribution.simulator_results import RoundRecord, RunResult
 from course_utils.distribution.simulator_work import Ack, Task, Work
 from course_utils.distribution.simulator_worker import Fault, Worker, WorkerFailure
+from course_utils.validation import (
+    check_bool,
+    check_float,
+    check_int,
+    check_positive_float,
+    check_positive_int,
+)
 
 __all__ = ["CentralServer"]
 
@@ -64,25 +71,22 @@ class CentralServer:
             num_items = getattr(work, "num_items", None)
             if num_items is None:
                 raise ValueError("num_items is required for concept mode (how many batches?)")
-        if not isinstance(timeout, int | float) or timeout <= 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        timeout = check_positive_float("timeout (seconds)", timeout, allow_inf=True)
         self.stragglers = dict(stragglers or {})
         self.faults = dict(faults or {})
         for index in [*self.stragglers, *self.faults]:
+            check_int("worker index", index)
             if not 0 <= index < self.num_workers:
                 raise ValueError(f"worker index {index} is outside 0..{self.num_workers - 1}")
         for index, delay in self.stragglers.items():
-            if not isinstance(delay, int | float) or delay < 0:
-                raise ValueError(f"straggler delay of worker {index} must be >= 0 s, got {delay!r}")
+            check_float(f"straggler delay of worker {index} (seconds)", delay, minimum=0)
         for index, fault in self.faults.items():
             if not isinstance(fault, Fault):
                 raise TypeError(f"faults[{index}] must be a Fault, got {type(fault).__name__}")
-        if not isinstance(learning_rate, int | float) or learning_rate <= 0:
-            raise ValueError(f"learning_rate must be a positive number, got {learning_rate!r}")
-        self.work, self.timeout, self.reassign = work, float(timeout), reassign
-        self.learning_rate = float(learning_rate)
-        if isinstance(num_items, bool) or not isinstance(num_items, int) or num_items < 1:
-            raise ValueError(f"num_items must be an int >= 1, got {num_items!r}")
+        learning_rate = check_positive_float("learning_rate", learning_rate)
+        self.work, self.timeout, self.reassign = work, timeout, check_bool("reassign", reassign)
+        self.learning_rate = learning_rate
+        num_items = check_positive_int("num_items", num_items)
         self.partitions = self.partitioner.partition(num_items)
         self.num_items = int(num_items)
         x = getattr(work, "x", None)
@@ -98,8 +102,7 @@ class CentralServer:
     # -- the life cycle: start, run, always shut down ---------------------------------------
     def run(self, rounds: int) -> RunResult:
         """Run ``rounds`` rounds (threads start here and are always joined before returning)."""
-        if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 1:
-            raise ValueError(f"rounds must be an int >= 1, got {rounds!r}")
+        rounds = check_positive_int("rounds", rounds)
         result = RunResult(self.version, self.weights, self.log)
         self._start()
         try:

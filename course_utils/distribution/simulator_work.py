@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from course_utils.validation import check_float, check_positive_int
+
 __all__ = [
     "Task",
     "Ack",
@@ -67,9 +69,7 @@ class SimulatedWork:
     """
 
     def __init__(self, seconds_per_batch: float = 0.01) -> None:
-        if not isinstance(seconds_per_batch, int | float) or seconds_per_batch < 0:
-            raise ValueError(f"seconds_per_batch must be a number >= 0, got {seconds_per_batch!r}")
-        self.seconds_per_batch = float(seconds_per_batch)
+        self.seconds_per_batch = check_float("seconds_per_batch", seconds_per_batch, minimum=0)
 
     def __call__(self, task: Task, stop: threading.Event) -> int:
         if self.seconds_per_batch > 0:
@@ -141,10 +141,8 @@ def make_logistic_data(
     num_items: int = 400, num_features: int = 5, *, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """A small synthetic binary-classification set (float64) with a bias column of ones."""
-    if num_items < 1 or num_features < 1:
-        raise ValueError(
-            f"need num_items >= 1 and num_features >= 1, got {num_items}, {num_features}"
-        )
+    num_items = check_positive_int("num_items", num_items)
+    num_features = check_positive_int("num_features", num_features)
     rng = np.random.default_rng(seed)
     x = np.hstack([rng.normal(size=(num_items, num_features)), np.ones((num_items, 1))])
     true_w = rng.normal(size=num_features + 1)

@@ -19,6 +19,7 @@ import threading
 
 from course_utils.distribution.simulator_events import EventLog
 from course_utils.distribution.simulator_work import Ack, Stopped, Task, Work
+from course_utils.validation import check_float, check_int
 
 __all__ = ["Fault", "Worker", "WorkerFailure"]
 
@@ -35,8 +36,7 @@ class Fault:
     def __post_init__(self) -> None:
         if self.kind not in _FAULT_KINDS:
             raise ValueError(f"Fault kind must be one of {_FAULT_KINDS}, got {self.kind!r}")
-        if isinstance(self.round, bool) or not isinstance(self.round, int) or self.round < 1:
-            raise ValueError(f"Fault round must be an int >= 1, got {self.round!r}")
+        check_int("Fault round", self.round, minimum=1)
 
 
 class WorkerFailure(RuntimeError):
@@ -69,8 +69,7 @@ class Worker(threading.Thread):
         fault: Fault | None = None,
     ) -> None:
         super().__init__(name=name, daemon=True)  # daemon: a truly stuck thread can't block exit
-        if delay < 0:
-            raise ValueError(f"{name}: straggler delay must be >= 0 seconds, got {delay}")
+        delay = check_float(f"{name}: straggler delay (seconds)", delay, minimum=0)
         self.work = work
         self.inbox: queue.Queue = queue.Queue()
         self.outbox = outbox

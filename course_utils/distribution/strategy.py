@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from course_utils.devices import split_cpu
+from course_utils.validation import check_positive_int
 
 __all__ = [
     "split_cpu",
@@ -48,8 +49,7 @@ def make_strategy(replicas: int, *, use_gpus: bool = True):
     (``ReductionToOneDevice``): the default collective all-reduce keys its groups by order of
     creation, so strategies over different subsets of devices in one process would clash.
     """
-    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 1:
-        raise ValueError(f"replicas must be a positive int, got {replicas!r}")
+    replicas = check_positive_int("replicas", replicas)
     tf = _tf()
     gpus = [d.name for d in tf.config.list_logical_devices("GPU")] if use_gpus else []
     if len(gpus) >= replicas:
@@ -102,10 +102,7 @@ class DistributedTrainer:
         *,
         loss_scaling: str = "global",
     ) -> None:
-        if isinstance(global_batch_size, bool) or not isinstance(global_batch_size, int):
-            raise TypeError(f"global_batch_size must be an int, got {global_batch_size!r}")
-        if global_batch_size < 1:
-            raise ValueError(f"global_batch_size must be a positive int, got {global_batch_size!r}")
+        global_batch_size = check_positive_int("global_batch_size", global_batch_size)
         replicas = strategy.num_replicas_in_sync
         if global_batch_size % replicas:
             raise ValueError(
@@ -251,8 +248,9 @@ def measure_throughput(
     """
     import time
 
-    if steps < 1 or warmup < 1 or repeats < 1:
-        raise ValueError(f"steps, warmup, repeats must be >= 1, got {steps}, {warmup}, {repeats}")
+    steps = check_positive_int("steps", steps)
+    warmup = check_positive_int("warmup", warmup)
+    repeats = check_positive_int("repeats", repeats)
     needed = (warmup + steps * repeats) * trainer.global_batch_size
     batches = iter(trainer.distribute(x, y, epochs=-(-needed // len(x))))
     for _ in range(warmup):

@@ -64,9 +64,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from course_utils.distribution.strategy import DistributedTrainer, checkpoint_dir_for, is_chief
 
-    with stderr_silenced():  # the runtime's CUDA probing writes to fd 2; keep logs readable
-        # Must come before any other TensorFlow op: it configures the collective ops.
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    try:
+        with stderr_silenced():  # the runtime's CUDA probing writes to fd 2; keep logs readable
+            # Must come before any other TensorFlow op: it configures the collective ops.
+            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    except tf.errors.UnknownError as error:
+        if "gRPC server" not in str(error):
+            raise
+        raise _server_error(index) from error
     trainer = DistributedTrainer(
         strategy,
         build_model,
@@ -100,6 +105,28 @@ def main(argv: list[str] | None = None) -> int:
     np.savez(out / f"worker-{index}.npz", **weights)
     print(f"wrote worker-{index}.npz", flush=True)
     return 0
+
+
+def _server_error(index: int) -> OSError:
+    """TensorFlow's "UnknownError: Could not start gRPC server", with this worker's port."""
+    from course_utils.distribution.ports import (
+        PortInUseError,
+        port_in_use,
+        port_in_use_message,
+    )
+
+    try:
+        address = json.loads(os.environ["TF_CONFIG"])["cluster"]["worker"][index]
+        port = int(address.rpartition(":")[2])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return OSError(f"TensorFlow could not start worker {index}'s gRPC server (see TF_CONFIG)")
+    if port_in_use(port):
+        return PortInUseError(port_in_use_message(port, index, address))
+    return OSError(
+        f"TensorFlow could not start worker {index}'s gRPC server on port {port} ({address} in "
+        "TF_CONFIG); the port looks free now: it may have been taken for a moment, or be "
+        "reserved on this machine"
+    )
 
 
 if __name__ == "__main__":

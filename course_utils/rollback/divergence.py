@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from course_utils.validation import check_float, check_int
+
 __all__ = ["DivergenceError", "DivergencePolicy"]
 
 
@@ -37,22 +39,9 @@ class DivergencePolicy:
     max_rollbacks: int | None = 5
 
     def __post_init__(self) -> None:
-        if self.spike_factor is not None and not (
-            isinstance(self.spike_factor, (int, float)) and self.spike_factor > 1
-        ):
-            raise ValueError(
-                f"spike_factor must be > 1 (e.g. 10) or None, got {self.spike_factor!r}"
-            )
-        if not (isinstance(self.decay, (int, float)) and 0 < self.decay <= 1):
-            raise ValueError(f"decay must be in (0, 1], e.g. 0.5, got {self.decay!r}")
-        if self.max_rollbacks is not None and (
-            not isinstance(self.max_rollbacks, int)
-            or isinstance(self.max_rollbacks, bool)
-            or self.max_rollbacks < 0
-        ):
-            raise ValueError(
-                f"max_rollbacks must be an int >= 0 or None, got {self.max_rollbacks!r}"
-            )
+        check_float("spike_factor", self.spike_factor, above=1, optional=True)  # e.g. 10
+        check_float("decay", self.decay, above=0, maximum=1)  # e.g. 0.5
+        check_int("max_rollbacks", self.max_rollbacks, minimum=0, optional=True)
 
     def check(self, loss: float, best: float | None) -> str | None:
         """Why ``loss`` counts as diverged ("nan", "inf" or "spike"), or None if it does not.
@@ -71,8 +60,7 @@ class DivergencePolicy:
 
     def learning_rate_after(self, initial: float, rollbacks: int) -> float:
         """The learning rate after ``rollbacks`` rollbacks: ``initial * decay**rollbacks``."""
-        if not isinstance(rollbacks, int) or rollbacks < 0:
-            raise ValueError(f"rollbacks must be an int >= 0, got {rollbacks!r}")
+        rollbacks = check_int("rollbacks", rollbacks, minimum=0)
         return float(initial) * float(self.decay) ** rollbacks
 
     def allows(self, rollbacks_done: int) -> bool:

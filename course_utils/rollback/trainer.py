@@ -37,6 +37,7 @@ from course_utils.datasets.tabular import Dataset
 from course_utils.rollback.divergence import DivergenceError, DivergencePolicy
 from course_utils.rollback.events import Event, EventLog
 from course_utils.rollback.logistic import evaluate_loss, gradient_step
+from course_utils.validation import check_int, check_positive_float
 
 __all__ = ["Trainer", "STRATEGIES", "LOSSES"]
 
@@ -78,19 +79,13 @@ class Trainer:
     ) -> None:
         if not isinstance(dataset, Dataset):
             raise TypeError(f"dataset must be a Dataset, got {type(dataset).__name__}")
-        if not (isinstance(learning_rate, (int, float)) and learning_rate > 0):
-            raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
+        learning_rate = check_positive_float("learning_rate", learning_rate)
         if strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
         if loss not in LOSSES:
             raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
         n_train = len(dataset.y_train)
-        if batch_size is not None and not (
-            isinstance(batch_size, int) and 1 <= batch_size <= n_train
-        ):
-            raise ValueError(
-                f"batch_size must be None or an int in 1..{n_train}, got {batch_size!r}"
-            )
+        batch_size = check_int("batch_size", batch_size, minimum=1, maximum=n_train, optional=True)
         self.dataset, self.strategy = dataset, strategy
         self.policy = policy or DivergencePolicy()
         self.batch_size, self.naive = batch_size, loss == "naive"
@@ -193,8 +188,7 @@ class Trainer:
         them to compare the weights after a rollback with those saved, bitwise.
         Raises ``DivergenceError`` when a divergence comes after ``max_rollbacks`` rollbacks.
         """
-        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
-            raise ValueError(f"steps must be an int >= 0, got {steps!r}")
+        steps = check_int("steps", steps, minimum=0)
         if self.step == 0 and not len(self.log):
             self._start(on_save)
         for _ in range(steps):

@@ -20,6 +20,7 @@ import sys
 import time
 
 from course_utils.datasets.images import SOURCE_CLASSES, TARGET_CLASSES, source_task
+from course_utils.validation import check_positive_int
 
 __all__ = ["DEFAULT_DIR", "MODEL_NAME", "build_base_model", "build", "main"]
 
@@ -81,8 +82,9 @@ def build(
 
     from course_utils.transfer.pretrained import preprocess_images
 
-    if per_class < 1 or epochs < 1 or eval_per_class < 1:
-        raise ValueError("per_class, epochs and eval_per_class must all be >= 1")
+    per_class = check_positive_int("per_class", per_class)
+    epochs = check_positive_int("epochs", epochs)
+    eval_per_class = check_positive_int("eval_per_class", eval_per_class)
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()

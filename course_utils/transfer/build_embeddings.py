@@ -30,6 +30,7 @@ import numpy as np
 
 from course_utils.datasets.text import make_corpus
 from course_utils.transfer.embeddings import PretrainedWordEmbeddings
+from course_utils.validation import check_positive_int
 
 __all__ = ["DEFAULTS", "EMBEDDINGS_PATH", "build", "main"]
 
@@ -90,9 +91,9 @@ def build(
     seed: int = DEFAULTS["seed"],
 ) -> PretrainedWordEmbeddings:
     """Pre-train embeddings on the generated corpus (PPMI + truncated SVD), in memory."""
-    for name, value in {"n_sentences": n_sentences, "dim": dim, "window": window}.items():
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    n_sentences = check_positive_int("n_sentences", n_sentences)
+    dim = check_positive_int("dim", dim)
+    window = check_positive_int("window", window)
     corpus = make_corpus(n_sentences, seed=seed)
     words = _vocabulary(corpus, min_count)
     if len(words) <= dim:

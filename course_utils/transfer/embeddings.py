@@ -1,4 +1,4 @@
-"""``PretrainedWordEmbeddings``: word vectors learned elsewhere, loaded from a text file.
+r"""``PretrainedWordEmbeddings``: word vectors learned elsewhere, loaded from a text file.
 
 Reads GloVe's text format (``word v1 ... vd`` per line) and word2vec's text format (the same
 lines after an ``N D`` header), UTF-8. Taught in notebook 04.
@@ -6,8 +6,15 @@ lines after an ``N D`` header), UTF-8. Taught in notebook 04.
 Rules the loader enforces (each failure is a ``ValueError`` naming the file and line number):
 an empty file, a line that is not a word followed by numbers, a number that is not finite, a
 line whose dimension differs from the first line's (or the word2vec header's), a word2vec
-header whose count does not match, bytes that are not UTF-8. Blank lines are skipped. Tokens
-are separated by single spaces, so a word may contain other whitespace (e.g. U+00A0).
+header whose count does not match or that is not two ASCII integers (``"² 2"``), bytes that
+are not UTF-8. Blank lines are skipped.
+
+Separators: tokens are separated by single spaces, so a word may contain other Unicode
+whitespace (e.g. U+00A0, which real GloVe vocabularies contain). A tab, vertical tab, form feed
+or carriage return inside a line is refused, naming the file, line and column: C readers (GloVe's
+own) split on them and ``split(" ")`` does not, so ``"cat\t0.25 -1.5"`` has no single meaning;
+loading it as the word ``"cat\t0.25"`` of dimension 1 would be silently wrong. Replace them by
+single spaces (``tr '\t' ' '``). Trailing whitespace at the end of a line is ignored.
 
 Duplicate words: the same word on two lines is an error naming both lines by default
 (``duplicates="error"``); ``duplicates="first"`` keeps the first line and counts the others in
@@ -23,6 +30,8 @@ import pathlib
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+
+from course_utils.validation import check_int, check_positive_int
 
 __all__ = ["EmbeddingMatrix", "PretrainedWordEmbeddings"]
 
@@ -111,6 +120,13 @@ class PretrainedWordEmbeddings:
         if duplicates not in ("error", "first"):
             raise ValueError(f"duplicates must be 'error' or 'first', got {duplicates!r}")
         path = pathlib.Path(path)
+        if path.is_dir():
+            inside = sorted(p.name for p in path.glob("*.txt"))[:3]
+            hint = f" (it holds {', '.join(inside)})" if inside else ""
+            raise IsADirectoryError(
+                f"{path} is a directory, not an embeddings file: pass the path of the .txt "
+                f"file{hint}"
+            )
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such embeddings file")
         words: list[str] = []
@@ -133,9 +149,10 @@ class PretrainedWordEmbeddings:
                 line = line.rstrip()
                 if not line:
                     continue
+                _refuse_control_whitespace(line, path, number)
                 tokens = line.split(" ")
                 if dim is None and not words and format != "glove":
-                    header = _parse_header(tokens)
+                    header = _parse_header(tokens, path, number)
                     if header is not None:
                         (header_count, dim), header_line = header, number
                         continue
@@ -207,8 +224,7 @@ class PretrainedWordEmbeddings:
 
     def most_similar(self, word: str, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` nearest other words by cosine similarity, most similar first."""
-        if not isinstance(k, int) or k < 1:
-            raise ValueError(f"k must be a positive int, got {k!r}")
+        k = check_positive_int("k", k)
         index = self._index[self._key(word)] if word in self else None
         if index is None:
             raise KeyError(
@@ -250,16 +266,44 @@ class PretrainedWordEmbeddings:
         """Write the vectors as UTF-8 text in GloVe (or word2vec, with header) format."""
         if format not in ("glove", "word2vec"):
             raise ValueError(f"format must be 'glove' or 'word2vec', got {format!r}")
+        decimals = check_int("decimals", decimals, minimum=0)
         lines = [f"{len(self)} {self.dim}\n"] if format == "word2vec" else []
         for word, row in zip(self.words, self.vectors, strict=True):
             lines.append(word + " " + " ".join(f"{v:.{decimals}f}" for v in row) + "\n")
         pathlib.Path(path).write_text("".join(lines), encoding="utf-8")
 
 
-def _parse_header(tokens: list[str]) -> tuple[int, int] | None:
-    if len(tokens) == 2 and all(t.isdigit() for t in tokens):
-        return int(tokens[0]), int(tokens[1])
-    return None
+_CONTROL_WHITESPACE = {
+    "\t": "a tab",
+    "\v": "a vertical tab",
+    "\f": "a form feed",
+    "\r": "a carriage return",
+}
+
+
+def _refuse_control_whitespace(line: str, path: pathlib.Path, number: int) -> None:
+    for column, char in enumerate(line, start=1):
+        if char in _CONTROL_WHITESPACE:
+            raise ValueError(
+                f"{path}, line {number}: {_CONTROL_WHITESPACE[char]} at column {column}; tokens "
+                "must be separated by single spaces (replace it by a space)"
+            )
+
+
+def _parse_header(tokens: list[str], path: pathlib.Path, number: int) -> tuple[int, int] | None:
+    """``(count, dim)`` for a ``N D`` line; None for any other line.
+
+    ``str.isdigit`` is also true for "²" or "١", which ``int`` refuses or reads as 1: a line of
+    two such tokens is an error naming the line, not a header and not a word vector.
+    """
+    if len(tokens) != 2 or not all(t.isdigit() for t in tokens):
+        return None
+    if not all(t.isascii() for t in tokens):
+        raise ValueError(
+            f"{path}, line {number}: {' '.join(tokens)!r} looks like a word2vec 'N D' header "
+            "but is not two ASCII integers"
+        )
+    return int(tokens[0]), int(tokens[1])
 
 
 def _parse_vector(values: list[str], path: pathlib.Path, number: int) -> np.ndarray:

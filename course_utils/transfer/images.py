@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from course_utils.transfer.pretrained import NewTaskModel, PretrainedModel, head_layers
+from course_utils.validation import check_int
 
 __all__ = [
     "TaskSpecificModel",
@@ -59,8 +60,7 @@ class TaskSpecificModel:
         dropout: float = 0.2,
         name: str = "task_head",
     ):
-        if not isinstance(num_classes, int) or num_classes < 2:
-            raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+        num_classes = check_int("num_classes", num_classes, minimum=2)
         self.num_classes = num_classes
         self.hidden_units = hidden_units
         self.dropout = dropout

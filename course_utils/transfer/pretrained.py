@@ -21,6 +21,7 @@ from course_utils.transfer.applications import (
     preprocess_images,
     weights_reachable,
 )
+from course_utils.validation import check_int
 
 __all__ = [
     "APPLICATIONS",
@@ -251,8 +252,7 @@ class NewTaskModel:
             raise TypeError(
                 f"pretrained must be a PretrainedModel, got {type(pretrained).__name__}"
             )
-        if not isinstance(num_classes, int) or num_classes < 2:
-            raise ValueError(f"num_classes must be an int >= 2, got {num_classes!r}")
+        num_classes = check_int("num_classes", num_classes, minimum=2)
         self.pretrained = pretrained
         self.num_classes = num_classes
         self.hidden_units = hidden_units

@@ -18,6 +18,7 @@ import numpy as np
 
 from course_utils.notebook import quiet_tensorflow_import
 from course_utils.transfer.embeddings import PretrainedWordEmbeddings
+from course_utils.validation import check_positive_int
 
 __all__ = [
     "SentimentPrediction",
@@ -150,8 +151,7 @@ class SentimentAnalysisModel:
 
         y = self._check(texts, labels)
         x = self._check(texts)
-        if not isinstance(epochs, int) or epochs < 1:
-            raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+        epochs = check_positive_int("epochs", epochs)
         data = (
             tf.data.Dataset.from_tensor_slices((tf.constant(list(x)), y))
             .shuffle(len(y), seed=seed, reshuffle_each_iteration=True)

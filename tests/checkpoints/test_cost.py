@@ -42,7 +42,6 @@ def test_saving_more_often_never_loses_more_work(every):
     "kwargs",
     [
         {"every_n_steps": 0},
-        {"every_n_steps": 2.5},
         {"crash_step": -1},
         {"checkpoint_bytes": 0},
         {"keep_latest": 0},
@@ -51,4 +50,21 @@ def test_saving_more_often_never_loses_more_work(every):
 def test_bad_arguments_raise_value_error(kwargs):
     arguments = {"every_n_steps": 5, "crash_step": 10, "checkpoint_bytes": 10, **kwargs}
     with pytest.raises(ValueError):
+        checkpoint_cost(**arguments)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"every_n_steps": 2.5},
+        {"every_n_steps": True},
+        {"crash_step": 3.0},
+        {"checkpoint_bytes": "10"},
+        {"keep_latest": True},
+    ],
+)
+def test_arguments_of_the_wrong_type_raise_type_error(kwargs):
+    arguments = {"every_n_steps": 5, "crash_step": 10, "checkpoint_bytes": 10, **kwargs}
+    (field,) = kwargs
+    with pytest.raises(TypeError, match=f"^{field} must be an int"):
         checkpoint_cost(**arguments)

@@ -93,6 +93,17 @@ def test_saving_an_existing_step_is_refused_even_after_a_restart(tmp_path):
     _assert_weights_of_step(restarted.state, 5)  # the first save's weights, untouched
 
 
+def test_a_prefix_that_cannot_name_checkpoints_is_refused_before_any_save():
+    state = make_state(0, data=False)
+    longest = "p" * (128 - len("-0000000000"))  # the name's part is then exactly 128 long
+    CheckpointManager(state, InMemoryStorage(), prefix=longest).save()
+    for bad in (longest + "p", "runs/a", "", "../x"):
+        with pytest.raises(ValueError, match="cannot name checkpoints"):
+            CheckpointManager(state, InMemoryStorage(), prefix=bad)
+    with pytest.raises(TypeError, match="prefix must be a str"):
+        CheckpointManager(state, InMemoryStorage(), prefix=3)
+
+
 def test_checkpoints_with_another_prefix_are_ignored():
     storage = InMemoryStorage()
     state = make_state(0, data=False)

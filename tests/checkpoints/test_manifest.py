@@ -70,6 +70,28 @@ def test_write_manifest_records_size_and_sha256_of_every_other_file(folder):
             lambda f: (f / MANIFEST).write_text('{"format": "course-utils-checkpoint/1"}'),
             "lacks step, epoch, metrics, reason, files",
         ),
+        (
+            lambda f: (f / MANIFEST).write_bytes(
+                (f / MANIFEST).read_bytes().replace(b'"step": 1', b'"step": 5')
+            ),
+            "manifest.json fails its own sha256 check",
+        ),
+        (
+            lambda f: (f / MANIFEST).write_bytes(
+                (f / MANIFEST).read_bytes().replace(b'"manifest_sha256"', b'"manifest_sha257"')
+            ),
+            "lacks manifest_sha256",
+        ),
+        (
+            lambda f: (f / MANIFEST).write_text(json.dumps(_legacy(f, step="1"))),
+            "step = '1', expected a int",
+        ),
+        (
+            lambda f: (f / MANIFEST).write_text(
+                json.dumps(_legacy(f, files={"../a.bin": {"bytes": 1, "sha256": "0"}}))
+            ),
+            "malformed entry for '../a.bin'",
+        ),
     ],
     ids=[
         "truncated",
@@ -81,6 +103,10 @@ def test_write_manifest_records_size_and_sha256_of_every_other_file(folder):
         "format",
         "list",
         "fields-missing",
+        "manifest-flipped",
+        "checksum-renamed",
+        "legacy-step-not-int",
+        "legacy-file-outside",
     ],
 )
 def test_verify_names_the_checkpoint_and_the_damage(folder, damage, match):
@@ -88,6 +114,36 @@ def test_verify_names_the_checkpoint_and_the_damage(folder, damage, match):
     damage(folder)
     with pytest.raises(CorruptCheckpointError, match=f"ckpt-9: .*{match}"):
         verify(folder, "ckpt-9")
+
+
+def _legacy(folder, **changes):
+    """The manifest in ``folder`` as written before manifest_sha256 existed, with ``changes``."""
+    manifest = json.loads((folder / MANIFEST).read_text())
+    del manifest["manifest_sha256"]
+    return {**manifest, "format": "course-utils-checkpoint/1", **changes}
+
+
+def test_the_manifest_checksum_covers_every_field_but_not_the_layout(folder):
+    manifest = write_manifest(folder, step=7, epoch=0, metrics={"loss": 0.5}, reason="manual")
+    assert manifest["format"] == "course-utils-checkpoint/2"
+    assert len(manifest["manifest_sha256"]) == 64
+    # Re-indenting or re-ordering the JSON keeps it valid; changing any value does not.
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=4))
+    assert verify(folder, "ckpt-7") == manifest
+    for key, value in [("epoch", 1), ("reason", "other"), ("metrics", {"loss": 0.25})]:
+        (folder / MANIFEST).write_text(json.dumps({**manifest, key: value}))
+        with pytest.raises(CorruptCheckpointError, match="fails its own sha256"):
+            verify(folder, "ckpt-7")
+
+
+def test_a_manifest_written_before_the_checksum_is_still_read(folder):
+    write_manifest(folder, **FIELDS)
+    legacy = _legacy(folder)
+    (folder / MANIFEST).write_text(json.dumps(legacy, indent=1, sort_keys=True))
+    assert verify(folder, "ckpt-1") == legacy
+    (folder / "b.txt").write_bytes(b"hellO")  # its files are still checked
+    with pytest.raises(CorruptCheckpointError, match="b.txt fails its sha256"):
+        verify(folder, "ckpt-1")
 
 
 def test_corrupt_checkpoint_error_is_a_value_error():
@@ -122,6 +178,13 @@ def _flip(data: bytes) -> bytes:
     return data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1 :]
 
 
+def _step_3_reads_7(data: bytes) -> bytes:
+    """One flipped bit in the manifest: step 3 becomes step 7 (0x33 -> 0x37)."""
+    changed = data.replace(b'"step": 3', b'"step": 7')
+    assert sum(a != b for a, b in zip(data, changed, strict=True)) == 1
+    return changed
+
+
 DAMAGES = {
     "truncate-data": (DATA, lambda data: data[: len(data) // 2]),
     "flip-data-byte": (DATA, _flip),
@@ -129,6 +192,7 @@ DAMAGES = {
     "truncate-index": ("state.index", lambda data: data[:10]),
     "corrupt-manifest": (MANIFEST, lambda data: data[: len(data) // 2]),
     "delete-manifest": (MANIFEST, lambda data: None),
+    "manifest-step-3-reads-7": (MANIFEST, _step_3_reads_7),
 }
 
 
@@ -172,6 +236,48 @@ def test_restore_latest_skips_a_damaged_checkpoint_with_a_warning(kind, damage, 
     _assert_weights_of_step(fresh, 2)
     with pytest.raises(CorruptCheckpointError, match="ckpt-0000000003"):
         restarted.restore("ckpt-0000000003")
+
+
+def _rewrite_as_legacy(storage, name: str, **changes) -> None:
+    def change(data: bytes) -> bytes:
+        manifest = json.loads(data)
+        del manifest["manifest_sha256"]
+        manifest = {**manifest, "format": "course-utils-checkpoint/1", **changes}
+        return json.dumps(manifest, indent=1, sort_keys=True).encode()
+
+    _damage(storage, name, MANIFEST, change)
+
+
+@pytest.mark.parametrize("kind", STORAGE_KINDS)
+def test_legacy_manifests_restore_and_a_lying_one_is_caught_by_the_saved_step(kind, tmp_path):
+    storage = make_storage(kind, tmp_path)
+    state, manager = _three_checkpoints(storage)
+    _rewrite_as_legacy(storage, "ckpt-0000000002")
+    _rewrite_as_legacy(storage, "ckpt-0000000003", step=7)  # no checksum to catch this one
+    set_weights_for_step(state, 99)
+
+    fresh = make_state(5, data=False)
+    restarted = CheckpointManager(fresh, storage, manager.policy)
+    with pytest.warns(UserWarning, match="ckpt-0000000003 is unusable.*holds step 3.*says 7"):
+        info = restarted.restore_latest()
+    assert info.step == 2 and info.name == "ckpt-0000000002"
+    _assert_weights_of_step(fresh, 2)
+
+
+def test_a_step_mismatch_with_nothing_to_fall_back_to_raises_and_restores_nothing(tmp_path):
+    storage = InMemoryStorage()
+    state = make_state(0, data=False)
+    manager = CheckpointManager(state, storage, CheckpointPolicy(keep_latest=5))
+    set_weights_for_step(state, 3)
+    manager.save()
+    _rewrite_as_legacy(storage, "ckpt-0000000003", epoch=4)
+    set_weights_for_step(state, 99)
+    with pytest.raises(CorruptCheckpointError, match="holds epoch 0.*says 4"):
+        manager.restore("ckpt-0000000003")
+    with pytest.warns(UserWarning, match="ckpt-0000000003 is unusable"):
+        with pytest.raises(CorruptCheckpointError, match="none of the 1 checkpoints"):
+            manager.restore_latest()
+    _assert_weights_of_step(state, 99)  # checked before any value was restored
 
 
 def test_when_every_checkpoint_is_damaged_restore_latest_raises(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from course_utils.checkpoints import CheckpointPolicy
@@ -23,15 +24,11 @@ def _reason(policy, step=1, seconds=0.0, metrics=None, best=None):
     [
         {"every_n_steps": 0},
         {"every_n_steps": -3},
-        {"every_n_steps": 2.5},
-        {"every_n_steps": "10"},
         {"every_n_seconds": 0},
         {"every_n_seconds": -1.0},
         {"every_n_seconds": NAN},
         {"keep_latest": 0},
-        {"keep_latest": 1.0},
         {"keep_best": -1},
-        {"keep_best": 1.5},
         {"mode": "maximize"},
         {"mode": "MIN"},
         {"min_delta": -0.1},
@@ -44,6 +41,33 @@ def _reason(policy, step=1, seconds=0.0, metrics=None, best=None):
 def test_bad_arguments_raise_value_error(kwargs):
     with pytest.raises(ValueError):
         CheckpointPolicy(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"every_n_steps": 2.5},
+        {"every_n_steps": "10"},
+        {"every_n_steps": True},
+        {"every_n_seconds": "5"},
+        {"every_n_seconds": True},
+        {"keep_latest": 1.0},
+        {"keep_latest": True},
+        {"keep_best": 1.5},
+        {"keep_best": False},
+        {"min_delta": "0.1"},
+        {"save_on_improvement": "yes"},
+    ],
+)
+def test_arguments_of_the_wrong_type_raise_type_error(kwargs):
+    (field,) = kwargs
+    with pytest.raises(TypeError, match=f"^{field} must be"):
+        CheckpointPolicy(**kwargs)
+
+
+def test_numpy_numbers_are_accepted():
+    policy = CheckpointPolicy(every_n_steps=np.int64(5), every_n_seconds=np.float32(0.5))
+    assert policy.reason_to_save(step=10, seconds_since_save=0, metrics={}, best=None)
 
 
 def test_defaults_keep_three_and_never_trigger():

@@ -11,7 +11,7 @@ import pathlib
 import pytest
 
 from course_utils.checkpoints import InMemoryStorage, Storage
-from course_utils.checkpoints.storage import check_key
+from course_utils.checkpoints.storage import MAX_KEY_LENGTH, MAX_KEY_PART, check_key
 
 from .conftest import STORAGE_KINDS, make_storage
 
@@ -62,8 +62,61 @@ def test_check_key_refuses_names_that_could_escape_the_root(key):
 
 @pytest.mark.parametrize("key", [None, 3, b"ckpt"])
 def test_check_key_refuses_non_strings(key):
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError, match="storage key must be a str"):
         check_key(key)
+
+
+LONGEST_PART = "a" * MAX_KEY_PART
+TOO_LONG_KEYS = {
+    "part-300": ("a" * 300, "limit is 128 per '/'-separated part"),
+    "part-129": ("a" * (MAX_KEY_PART + 1), "129 characters; the limit is 128"),
+    "second-part": ("ckpt-1/" + "b" * (MAX_KEY_PART + 1), "limit is 128 per"),
+    "whole-key": ("/".join([LONGEST_PART] * 4) + "/x", "517 characters; the limit is 512"),
+}
+
+
+@pytest.mark.parametrize("key", [LONGEST_PART, "/".join([LONGEST_PART] * 3) + "/" + "b" * 125])
+def test_check_key_accepts_keys_up_to_the_limits(key):
+    assert len(key) <= MAX_KEY_LENGTH == 512 and MAX_KEY_PART == 128
+    assert check_key(key) == key
+
+
+@pytest.mark.parametrize("case", TOO_LONG_KEYS, ids=list(TOO_LONG_KEYS))
+def test_check_key_refuses_too_long_keys_and_says_the_limit(case):
+    key, message = TOO_LONG_KEYS[case]
+    with pytest.raises(ValueError, match=message):
+        check_key(key)
+
+
+@pytest.mark.parametrize("kind", STORAGE_KINDS)
+def test_every_storage_applies_the_same_length_rule(kind, tmp_path):
+    storage = make_storage(kind, tmp_path)
+    longest = LONGEST_PART
+    storage.write_checkpoint(longest, _group(tmp_path, **{longest: b"data"}))
+    assert storage.list_checkpoints() == [longest]
+    assert storage.read_file(longest, longest) == b"data"
+    with storage.open_checkpoint(longest) as folder:
+        assert (pathlib.Path(folder) / longest).read_bytes() == b"data"
+    storage.delete_checkpoint(longest)
+    storage.write_record(longest, b"record")  # LocalStorage writes ".<key>.tmp-<hex>" first
+    storage.write_record(longest, b"replaced")
+    assert storage.read_record(longest) == b"replaced"
+    too_long = "a" * 300
+    source = _group(tmp_path, **{"a.txt": b"a"})
+    calls = {
+        "write_checkpoint": lambda: storage.write_checkpoint(too_long, source),
+        "read_file": lambda: storage.read_file(too_long, "a.txt"),
+        "read_file(filename)": lambda: storage.read_file("ckpt-1", too_long),
+        "open_checkpoint": lambda: storage.open_checkpoint(too_long).__enter__(),
+        "delete_checkpoint": lambda: storage.delete_checkpoint(too_long),
+        "write_record": lambda: storage.write_record(too_long, b"x"),
+        "read_record": lambda: storage.read_record(too_long),
+    }
+    for call_name, call in calls.items():
+        with pytest.raises(ValueError, match="limit is 128"):
+            call()
+            pytest.fail(f"{call_name} accepted a key of 300 characters")
+    assert storage.list_checkpoints() == []
 
 
 def test_check_key_refuses_a_trailing_newline():
@@ -223,9 +276,12 @@ def test_in_memory_storage_counts_bytes_and_enforces_its_bound(tmp_path):
     assert storage.list_checkpoints() == ["ckpt-2", "ckpt-3"]
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, "2"])
-def test_in_memory_storage_refuses_a_bad_bound(bad):
-    with pytest.raises(ValueError, match="max_checkpoints"):
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [(0, ValueError), (-1, ValueError), (1.5, TypeError), ("2", TypeError), (True, TypeError)],
+)
+def test_in_memory_storage_refuses_a_bad_bound(bad, error):
+    with pytest.raises(error, match="max_checkpoints"):
         InMemoryStorage(max_checkpoints=bad)
 
 

@@ -50,10 +50,13 @@ def test_trainer_needs_model_optimizer_and_iterator():
         Trainer(CheckpointManager(no_optimizer, InMemoryStorage()), MSE, steps_per_epoch=1)
 
 
-@pytest.mark.parametrize("steps_per_epoch", [0, -1, 2.0, None])
-def test_steps_per_epoch_must_be_a_positive_int(steps_per_epoch):
+@pytest.mark.parametrize(
+    ("steps_per_epoch", "error"),
+    [(0, ValueError), (-1, ValueError), (2.0, TypeError), (None, TypeError), (True, TypeError)],
+)
+def test_steps_per_epoch_must_be_a_positive_int(steps_per_epoch, error):
     manager = CheckpointManager(make_state(0), InMemoryStorage())
-    with pytest.raises(ValueError, match="steps_per_epoch"):
+    with pytest.raises(error, match="steps_per_epoch"):
         Trainer(manager, MSE, steps_per_epoch=steps_per_epoch)
 
 
@@ -62,14 +65,18 @@ def test_input_noise_needs_a_generator_and_must_be_non_negative():
     manager = CheckpointManager(state, InMemoryStorage())
     with pytest.raises(ValueError, match="input_noise"):
         Trainer(manager, MSE, steps_per_epoch=1, input_noise=-0.1)
+    with pytest.raises(TypeError, match="input_noise must be a number"):
+        Trainer(manager, MSE, steps_per_epoch=1, input_noise="0.1")
     state.rng = None
     with pytest.raises(ValueError, match="rng"):
         Trainer(manager, MSE, steps_per_epoch=1, input_noise=0.1)
 
 
-@pytest.mark.parametrize("total", [-1, 2.5, "3"])
-def test_fit_needs_a_non_negative_int(total):
-    with pytest.raises(ValueError, match="total_steps"):
+@pytest.mark.parametrize(
+    ("total", "error"), [(-1, ValueError), (2.5, TypeError), ("3", TypeError), (True, TypeError)]
+)
+def test_fit_needs_a_non_negative_int(total, error):
+    with pytest.raises(error, match="total_steps"):
         _trainer(make_state(0)).fit(total)
 
 

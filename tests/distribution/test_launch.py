@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import socket
+import subprocess
 import sys
 import time
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 from course_utils.distribution.launch import (
+    PortInUseError,
     WorkerFailedError,
     WorkerLauncher,
     WorkerTimeoutError,
@@ -39,6 +41,39 @@ def live_members(pgid: int) -> list[int]:
         if int(fields[2]) == pgid and fields[0] != "Z":
             members.append(int(entry.name))
     return members
+
+
+def running(pid: int) -> bool:
+    """True while process ``pid`` exists and is not a zombie."""
+    try:
+        stat = (pathlib.Path("/proc") / str(pid) / "stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+# A worker that starts `sleep 60` in its own process group, prints its pid, then exits.
+LEAVES_A_CHILD = (
+    "import subprocess, sys; child = subprocess.Popen(['sleep', '60']); "
+    "print('child', child.pid, flush=True); sys.exit({code})"
+)
+
+
+@posix_proc
+@pytest.mark.parametrize("code", [1, 0], ids=["crashed", "finished"])
+def test_a_workers_children_end_with_its_group_even_after_the_worker_exited(code):
+    launcher = WorkerLauncher(["-c", LEAVES_A_CHILD.format(code=code)], num_workers=1, log=None)
+    start = time.monotonic()
+    if code:
+        with pytest.raises(WorkerFailedError, match=r"\{0: 1\}[\s\S]*\[worker 0\] child"):
+            launcher.run(timeout=30)
+    else:
+        assert launcher.run(timeout=30) == {0: 0}
+    assert time.monotonic() - start < 20  # not held up by the child's copy of the output pipe
+    child = int(launcher.lines[0][0].split()[1])
+    assert not running(child)
+    assert live_members(launcher.processes[0].pid) == []
+    assert launcher.processes[0].returncode == code  # the worker itself was reaped
 
 
 def test_two_workers_train_together_and_end_with_identical_weights(tmp_path):
@@ -112,6 +147,43 @@ def test_a_failing_worker_stops_the_others_and_reports_its_output():
     assert launcher.processes[0].returncode is not None  # the healthy worker was stopped too
 
 
+def test_a_port_in_use_is_refused_before_any_worker_starts():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        launcher = WorkerLauncher(
+            ["-c", "print('started')"], hosts=[f"127.0.0.1:{port}", "127.0.0.1:1"],
+            local_indices=[0], log=None,
+        )  # fmt: skip
+        with pytest.raises(PortInUseError, match=f"port {port} of worker 0 .*already in use"):
+            launcher.run(timeout=30)
+        assert launcher.processes == {}
+        # Only the local workers' ports are checked: worker 1 runs on another machine.
+        remote = WorkerLauncher(
+            ["-c", "print('started')"], hosts=["127.0.0.1:1", f"127.0.0.1:{port}"],
+            local_indices=[0], log=None,
+        )  # fmt: skip
+        assert remote.run(timeout=30) == {0: 0}
+
+
+def test_a_worker_whose_port_is_taken_names_it_instead_of_a_grpc_error(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        hosts = [f"127.0.0.1:{port}", f"127.0.0.1:{free_ports(1)[0]}"]
+        env = {**os.environ, "TF_CONFIG": tf_config(hosts, 0), "TF_CPP_MIN_LOG_LEVEL": "2"}
+        done = subprocess.run(
+            [sys.executable, *WORKER, "--out", str(tmp_path)],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("course_utils.distribution.ports.PortInUseError: port "), last
+    assert f"port {port} of worker 0 (127.0.0.1:{port} in TF_CONFIG) is already in use" in last
+
+
 def test_each_worker_gets_its_own_tf_config():
     code = "import os; print(os.environ['TF_CONFIG'])"
     launcher = WorkerLauncher(["-c", code], hosts=["127.0.0.1:1", "10.0.0.2:2"], log=None)
@@ -160,3 +232,11 @@ def test_launcher_rejects_a_string_command_and_bad_indices():
         WorkerLauncher("python worker.py")
     with pytest.raises(ValueError, match="outside the 2 workers"):
         WorkerLauncher([sys.executable], num_workers=2, local_indices=[2])
+
+
+def test_the_module_docstring_warns_that_grpc_listens_on_every_interface():
+    from course_utils.distribution import launch
+
+    text = " ".join(launch.__doc__.split())
+    assert "listens* on every interface" in text and "without authentication" in text
+    assert "firewall" in text

@@ -70,6 +70,9 @@ def test_shuffling_is_seeded():
         ({"num_workers": -2}, ValueError),
         ({"num_workers": 2.5}, TypeError),
         ({"num_workers": True}, TypeError),
+        ({"num_workers": "3"}, TypeError),
+        ({"num_workers": 2.0}, TypeError),
+        ({"num_workers": 2, "seed": 1.0}, TypeError),
         ({"num_workers": 2, "seed": -1}, ValueError),
         ({"num_workers": 2, "shuffle": "yes"}, TypeError),
     ],
@@ -91,3 +94,8 @@ def test_reassign_rejects_bad_indices_and_total_failure():
         DataPartitioner.reassign(parts, [3])
     with pytest.raises(ValueError, match="all 3 workers failed"):
         DataPartitioner.reassign(parts, [0, 1, 2])
+    for bad in (True, "1", 1.0):
+        with pytest.raises(TypeError, match="failed worker index must be an int"):
+            DataPartitioner.reassign(parts, [bad])
+    new, _ = DataPartitioner.reassign(parts, [np.int64(1)])  # NumPy integers are ints
+    assert sorted(np.concatenate(new).tolist()) == list(range(9)) and len(new[1]) == 0

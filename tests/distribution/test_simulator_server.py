@@ -198,6 +198,28 @@ def test_bad_server_arguments_raise(kwargs, match):
         CentralServer(2, SimulatedWork(0), **kwargs)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"timeout": "1"}, "timeout"),
+        ({"timeout": True}, "timeout"),
+        ({"num_items": 4.0}, "num_items must be an int"),
+        ({"stragglers": {0: "0.1"}}, "straggler delay"),
+        ({"stragglers": {"0": 0.1}}, "worker index must be an int"),
+        ({"learning_rate": True}, "learning_rate"),
+        ({"reassign": 1}, "reassign must be True or False"),
+    ],
+)
+def test_server_arguments_of_the_wrong_type_raise_type_error(kwargs, match):
+    kwargs = {"num_items": 4, **kwargs}
+    with pytest.raises(TypeError, match=match):
+        CentralServer(2, SimulatedWork(0), **kwargs)
+    with pytest.raises(TypeError, match="rounds must be an int"):
+        CentralServer(2, SimulatedWork(0), num_items=2).run(1.0)
+    with pytest.raises(TypeError, match="Fault round must be an int"):
+        Fault("raise", True)
+
+
 def test_bad_run_and_fault_arguments_raise():
     with pytest.raises(ValueError, match="rounds"):
         CentralServer(2, SimulatedWork(0), num_items=2).run(0)

@@ -128,7 +128,7 @@ def test_bad_requests_raise_clear_errors(measured):
     assert "setup(cpu_devices=8)" in measured["too_many"]
     assert "multiple of 4" in measured["uneven"]
     assert "loss_scaling" in measured["scaling"]
-    assert "steps, warmup, repeats must be >= 1" in measured["steps"]
+    assert "ValueError: steps must be >= 1, got 0" in measured["steps"]
 
 
 def test_split_cpu_too_late_is_a_clear_runtime_error(measured):
@@ -147,11 +147,19 @@ def test_importing_the_package_does_not_import_tensorflow():
     assert done.stdout.split() == ["True", "False"], done.stderr
 
 
-@pytest.mark.parametrize("replicas", [0, -1, 2.0, True])
-def test_make_strategy_rejects_bad_replicas(replicas):
+@pytest.mark.parametrize(
+    ("replicas", "error", "message"),
+    [
+        (0, ValueError, "replicas must be >= 1, got 0"),
+        (-1, ValueError, "replicas must be >= 1, got -1"),
+        (2.0, TypeError, "replicas must be an int >= 1, got float 2.0"),
+        (True, TypeError, "replicas must be an int >= 1, got bool True"),
+    ],
+)
+def test_make_strategy_rejects_bad_replicas(replicas, error, message):
     from course_utils.distribution.strategy import make_strategy
 
-    with pytest.raises(ValueError, match="replicas must be a positive int"):
+    with pytest.raises(error, match=message):
         make_strategy(replicas)
 
 

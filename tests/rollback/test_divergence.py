@@ -50,22 +50,26 @@ def test_allows_counts_against_max_rollbacks():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"spike_factor": 1.0}, "spike_factor"),
-        ({"spike_factor": "10"}, "spike_factor"),
-        ({"decay": 0.0}, "decay"),
-        ({"decay": 1.5}, "decay"),
-        ({"max_rollbacks": -1}, "max_rollbacks"),
-        ({"max_rollbacks": 2.5}, "max_rollbacks"),
-        ({"max_rollbacks": True}, "max_rollbacks"),
+        ({"spike_factor": 1.0}, ValueError, "spike_factor"),
+        ({"spike_factor": float("nan")}, ValueError, "spike_factor"),
+        ({"spike_factor": "10"}, TypeError, "spike_factor"),
+        ({"decay": 0.0}, ValueError, "decay"),
+        ({"decay": 1.5}, ValueError, r"decay must be a finite number in \(0, 1\], got 1.5"),
+        ({"decay": True}, TypeError, "decay"),
+        ({"max_rollbacks": -1}, ValueError, "max_rollbacks"),
+        ({"max_rollbacks": 2.5}, TypeError, "max_rollbacks"),
+        ({"max_rollbacks": True}, TypeError, "max_rollbacks"),
     ],
 )
-def test_bad_fields_are_refused(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_bad_fields_are_refused(kwargs, error, message):
+    with pytest.raises(error, match=message):
         DivergencePolicy(**kwargs)
 
 
 def test_learning_rate_after_refuses_negative_counts():
     with pytest.raises(ValueError, match="rollbacks"):
         DivergencePolicy().learning_rate_after(0.1, -1)
+    with pytest.raises(TypeError, match="rollbacks"):
+        DivergencePolicy().learning_rate_after(0.1, 1.0)

@@ -166,6 +166,10 @@ def test_evaluate_reports_losses_and_accuracy(data):
         ({"learning_rate": 0.1, "loss": "mse"}, ValueError, "loss"),
         ({"learning_rate": 0.1, "batch_size": 0}, ValueError, "batch_size"),
         ({"learning_rate": 0.1, "batch_size": 10_000}, ValueError, "batch_size"),
+        ({"learning_rate": "0.1"}, TypeError, "learning_rate"),
+        ({"learning_rate": True}, TypeError, "learning_rate"),
+        ({"learning_rate": 0.1, "batch_size": 16.0}, TypeError, "batch_size"),
+        ({"learning_rate": 0.1, "batch_size": True}, TypeError, "batch_size"),
     ],
 )
 def test_bad_arguments_are_refused(data, kwargs, error, message):
@@ -181,6 +185,8 @@ def test_a_dataset_is_required():
 def test_fit_refuses_negative_steps(data):
     with pytest.raises(ValueError, match="steps"):
         Trainer(data, learning_rate=0.1).fit(-1)
+    with pytest.raises(TypeError, match="steps"):
+        Trainer(data, learning_rate=0.1).fit(10.0)
 
 
 def test_on_save_sees_every_save_with_the_weights_it_saved(data):

@@ -115,6 +115,13 @@ BAD_FILES = {
     "header dimension differs": (b"2 3\nking 1 2 3\nqueen 1 2\n", "line 3"),
     "header count differs": (b"5 2\nking 1 2\nqueen 1 2\n", "line 1"),
     "latin-1 bytes": (b"king 1 2\ncaf\xe9 1 2\n", "line 2"),
+    "tab after the word": (b"king 1 2\ncat\t0.25 -1.5\n", "line 2: a tab at column 4"),
+    "tab in the first line": (b"cat\t0.25 -1.5\n", "line 1: a tab at column 4"),
+    "tab between numbers": (b"king 1 2\nqueen 1\t2\n", "line 2: a tab at column 8"),
+    "carriage return inside": (b"king 1 2\nqueen\r1 2\n", "line 2: a carriage return"),
+    "form feed": (b"king\x0c1 2\n", "line 1: a form feed"),
+    "superscript header": ("\u00b2 2\nking 1 2\nqueen 3 4\n".encode(), "line 1: '\u00b2 2'"),
+    "arabic-indic header": ("\u0662 2\nking 1 2\nqueen 3 4\n".encode(), "ASCII integers"),
 }
 
 
@@ -126,6 +133,36 @@ def test_bad_file_raises_value_error_naming_file_and_line(tmp_path, case):
         PretrainedWordEmbeddings.load(path)
     message = str(error.value)
     assert "bad_vectors.txt" in message and where in message, message
+
+
+def test_whitespace_other_than_a_space_never_loads_a_wrong_word(tmp_path):
+    """Refused, never read as the word 'cat\\t0.25' of dimension 1."""
+    path = write(tmp_path, "cat\t0.25 -1.5\n")
+    with pytest.raises(ValueError, match=r"vectors\.txt, line 1: a tab at column 4; tokens must"):
+        PretrainedWordEmbeddings.load(path)
+    # Trailing tabs and spaces at the end of a line are still ignored.
+    emb = PretrainedWordEmbeddings.load(write(tmp_path, "cat 0.25 -1.5\t \ndog 1 2\t\n"))
+    assert emb.words == ("cat", "dog") and emb.dim == 2
+
+
+def test_a_non_ascii_digit_header_names_file_and_line_in_every_format(tmp_path):
+    path = write(tmp_path, "\u00b2 2\nking 1 2\nqueen 3 4\n", name="w2v.txt")
+    for fmt in ("auto", "word2vec"):
+        with pytest.raises(ValueError, match=r"w2v\.txt, line 1: .*not two ASCII integers"):
+            PretrainedWordEmbeddings.load(path, format=fmt)
+    # As GloVe (no header) the same line is the word '\u00b2' with a 1-number vector.
+    glove = write(tmp_path, "\u00b2 2\nking 1\n", name="glove.txt")
+    assert PretrainedWordEmbeddings.load(glove, format="glove").words == ("\u00b2", "king")
+
+
+def test_a_directory_is_named_as_a_directory(tmp_path):
+    (tmp_path / "glove.6B.50d.txt").write_text(GLOVE, encoding="utf-8")
+    with pytest.raises(IsADirectoryError, match=r"is a directory, not an embeddings file.*glove"):
+        PretrainedWordEmbeddings.load(tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        PretrainedWordEmbeddings.load(empty)
 
 
 def test_word2vec_format_requires_a_header(tmp_path):
@@ -182,8 +219,12 @@ def test_most_similar_excludes_the_word_and_sorts_by_cosine(tmp_path):
         / np.linalg.norm([0.5, 0.9, 0.1]),
         abs=1e-6,
     )
-    with pytest.raises(ValueError, match="k must"):
+    with pytest.raises(ValueError, match="k must be >= 1, got 0"):
         emb.most_similar("king", k=0)
+    for bad in (1.0, True, "2"):
+        with pytest.raises(TypeError, match="k must be an int"):
+            emb.most_similar("king", k=bad)
+    assert len(emb.most_similar("king", k=np.int64(1))) == 1  # NumPy integers are ints
 
 
 def test_embedding_matrix_counts_hits_and_misses(tmp_path):
@@ -258,3 +299,7 @@ def test_build_rejects_bad_settings():
         build_embeddings.build(n_sentences=50, dim=10_000)
     with pytest.raises(ValueError, match="window"):
         build_embeddings.build(window=0)
+    with pytest.raises(TypeError, match="window must be an int"):
+        build_embeddings.build(window=2.0)
+    with pytest.raises(TypeError, match="dim must be an int"):
+        build_embeddings.build(dim=True)

@@ -109,6 +109,9 @@ def test_constructor_validates_arguments():
         ImageClassificationModel(base, keras.Sequential(), TARGET_CLASSES)
     with pytest.raises(ValueError, match="num_classes"):
         TaskSpecificModel(1)
+    for bad in (2.0, True, "5"):
+        with pytest.raises(TypeError, match="num_classes must be an int"):
+            TaskSpecificModel(bad)
 
 
 def test_wrong_channel_count_is_refused_by_the_classifier(data):

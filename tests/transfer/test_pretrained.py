@@ -208,6 +208,9 @@ def test_new_task_model_validates_its_arguments():
     base = PretrainedModel.from_file()
     with pytest.raises(ValueError, match="num_classes"):
         NewTaskModel(base, 1)
+    for bad in (2.0, True, "5"):
+        with pytest.raises(TypeError, match="num_classes must be an int"):
+            NewTaskModel(base, bad)
     with pytest.raises(TypeError, match="PretrainedModel"):
         NewTaskModel(base.base, 5)
     with pytest.raises(ValueError, match="no layer"):

@@ -110,6 +110,8 @@ def test_bad_inputs_raise(tiny, tmp_path):
         model.train(TEXTS, [2] * len(TEXTS))
     with pytest.raises(ValueError, match="epochs"):
         model.train(TEXTS, LABELS, epochs=0)
+    with pytest.raises(TypeError, match="epochs must be an int"):
+        model.train(TEXTS, LABELS, epochs=2.0)
     with pytest.raises(TypeError, match="sequence of str"):
         model.train("good film", [1])
     with pytest.raises(TypeError):
