@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from course_utils.validation import check_int
+
 __all__ = [
     "SOURCE_CLASSES",
     "TARGET_CLASSES",
@@ -88,8 +90,7 @@ TARGET_CLASSES: tuple[str, ...] = ("letter_L", "letter_T", "letter_H", "hexagon"
 
 
 def _check_count(name: str, value: int, minimum: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    check_int(name, value, minimum=minimum)
 
 
 def make_images(

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_utils.validation import check_float, check_int, check_positive_float
+
 __all__ = ["Dataset"]
 
 TRUE_DIRECTION = (1.5, 0.5)  # the label model's weights on the unscaled features
@@ -65,14 +67,9 @@ class Dataset:
         validation_fraction: float = 0.2,
         seed: int = 0,
     ) -> None:
-        if not isinstance(n_samples, int) or isinstance(n_samples, bool) or n_samples < 10:
-            raise ValueError(f"n_samples must be an int >= 10, got {n_samples!r}")
-        if not difficulty > 0:
-            raise ValueError(f"difficulty must be > 0 (e.g. 0.5), got {difficulty!r}")
-        if not feature_scale > 0:
-            raise ValueError(
-                f"feature_scale must be > 0 (1.0 = well scaled), got {feature_scale!r}"
-            )
+        check_int("n_samples", n_samples, minimum=10)
+        check_positive_float("difficulty", difficulty)
+        check_positive_float("feature_scale", feature_scale)
         rng = np.random.default_rng(seed)
         unscaled = rng.normal(size=(n_samples, 2))
         logits = unscaled @ np.asarray(TRUE_DIRECTION) / difficulty
@@ -94,10 +91,7 @@ class Dataset:
 
     def _split(self, features, labels, validation_fraction: float, rng) -> None:
         x, y = _check_arrays(features, labels)
-        if not 0 < validation_fraction < 1:
-            raise ValueError(
-                f"validation_fraction must be in (0, 1), e.g. 0.2, got {validation_fraction!r}"
-            )
+        check_float("validation_fraction", validation_fraction, above=0, below=1)
         n_val = int(round(len(y) * validation_fraction))
         if n_val < 1 or n_val > len(y) - 1:
             raise ValueError(

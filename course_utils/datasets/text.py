@@ -21,6 +21,8 @@ import re
 
 import numpy as np
 
+from course_utils.validation import check_int, check_positive_int
+
 __all__ = [
     "POSITIVE_WORDS",
     "NEGATIVE_WORDS",
@@ -162,8 +164,7 @@ def make_corpus(n_sentences: int = 200_000, seed: int = 0) -> list[list[str]]:
 
     Uses every sentiment word, including the held-out ones. Deterministic in ``seed``.
     """
-    if not isinstance(n_sentences, int) or n_sentences < 1:
-        raise ValueError(f"n_sentences must be a positive int, got {n_sentences!r}")
+    check_positive_int("n_sentences", n_sentences)
     rng = random.Random(seed)
     brands = brand_names()
     words = {1: POSITIVE_WORDS, 0: NEGATIVE_WORDS}
@@ -214,8 +215,7 @@ def make_reviews(n: int, *, split: str = "train", negated: bool = False, seed: i
     """
     if split not in ("train", "held_out"):
         raise ValueError(f"split must be 'train' or 'held_out', got {split!r}")
-    if not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be an int >= 2, got {n!r}")
+    check_int("n", n, minimum=2)
     rng = random.Random(f"reviews-{split}-{negated}-{seed}")
     pools = {
         "train": {1: _SEEN_POSITIVE, 0: _SEEN_NEGATIVE},

@@ -76,3 +76,9 @@ def test_labels_per_class_subset_refuses_more_than_the_pool_has():
     _, y = target_task(3, seed=0)
     with pytest.raises(ValueError, match="fewer than labels_per_class=5"):
         labels_per_class_subset(y, 5)
+
+
+def test_wrong_types_raise_type_error():
+    # The package's one rule (course_utils/validation.py): wrong type -> TypeError.
+    with pytest.raises(TypeError, match="n_per_class"):
+        make_images(["disk"], n_per_class=2.0)

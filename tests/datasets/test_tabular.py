@@ -71,7 +71,6 @@ def test_bad_arrays_give_a_clear_value_error(features, labels, message):
     ("kwargs", "message"),
     [
         ({"n_samples": 5}, "n_samples"),
-        ({"n_samples": 100.0}, "n_samples"),
         ({"difficulty": 0}, "difficulty"),
         ({"feature_scale": -1}, "feature_scale"),
         ({"validation_fraction": 1.0}, "validation_fraction"),
@@ -80,4 +79,19 @@ def test_bad_arrays_give_a_clear_value_error(features, labels, message):
 )
 def test_bad_parameters_give_a_clear_value_error(kwargs, message):
     with pytest.raises(ValueError, match=message):
+        Dataset(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n_samples": 100.0},
+        {"n_samples": True},
+        {"difficulty": "0.5"},
+        {"validation_fraction": None},
+    ],
+)
+def test_wrong_types_give_a_type_error_naming_the_argument(kwargs):
+    # The package's one rule (course_utils/validation.py): wrong type -> TypeError.
+    with pytest.raises(TypeError, match=next(iter(kwargs))):
         Dataset(**kwargs)

@@ -83,3 +83,11 @@ def test_bad_arguments_raise_value_error():
         make_reviews(1)
     with pytest.raises(ValueError, match="n_sentences"):
         make_corpus(0)
+
+
+def test_wrong_types_raise_type_error():
+    # The package's one rule (course_utils/validation.py): wrong type -> TypeError.
+    with pytest.raises(TypeError, match="n must be an int"):
+        make_reviews(10.0)
+    with pytest.raises(TypeError, match="n_sentences"):
+        make_corpus(True)
