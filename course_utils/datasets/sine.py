@@ -15,9 +15,10 @@ Taught in notebooks/assignments/assignment4/multiview_predictor.ipynb.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
+
+from course_utils.validation import check_float, check_int
 
 __all__ = ["SineData", "make_sine_data"]
 
@@ -84,10 +85,8 @@ def make_sine_data(
         seed: the same seed gives the same arrays, bit for bit.
     """
     for name, value in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 2:
-            raise ValueError(f"{name} must be an int >= 2, got {value!r}")
-    if not (isinstance(noise, int | float) and math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0 (e.g. 0.02), got {noise!r}")
+        check_int(name, value, minimum=2)
+    check_float("noise", noise, minimum=0)
     rng = np.random.default_rng(seed)
     x_train = rng.uniform(-np.pi, np.pi, n_train)
     y_train = np.sin(x_train) + rng.normal(0.0, noise, n_train)
