@@ -28,6 +28,8 @@ test: lint unit notebooks-test grading
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check course_utils tools tests benchmarks
+	$(BIN)/mypy
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not grading" tests

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from course_utils._tf import tensorflow
 from course_utils.validation import check_positive_int
 
 __all__ = ["split_cpu"]
@@ -17,9 +18,7 @@ def split_cpu(count: int) -> list[str]:
     harmless; asking for another count after TensorFlow has started raises ``RuntimeError``.
     """
     count = check_positive_int("count", count)  # the number of logical CPU devices
-    from course_utils.notebook import quiet_tensorflow_import
-
-    tf = quiet_tensorflow_import()
+    tf = tensorflow()
     cpu = tf.config.list_physical_devices("CPU")[0]
     wanted = [tf.config.LogicalDeviceConfiguration() for _ in range(count)]
     current = tf.config.get_logical_device_configuration(cpu)

@@ -10,11 +10,13 @@ Every notebook of the course starts with::
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
-import sys
-from collections.abc import Iterator
+
+from course_utils._tf import keras as _keras
+from course_utils._tf import stderr_silenced
+from course_utils._tf import tensorflow as quiet_tensorflow_import
+from course_utils.devices import split_cpu
+from course_utils.validation import check_int
 
 __all__ = ["SetupInfo", "setup", "quiet_tensorflow_import", "stderr_silenced"]
 
@@ -37,43 +39,6 @@ class SetupInfo:
         )
 
 
-@contextlib.contextmanager
-def stderr_silenced() -> Iterator[None]:
-    """Point file descriptor 2 at /dev/null for the duration of the block.
-
-    TensorFlow's C++ runtime writes its start-up lines (oneDNN, CUDA probing) straight to
-    file descriptor 2, past Python's ``sys.stderr``, so they would land in stored notebook
-    outputs. ``TF_CPP_MIN_LOG_LEVEL`` alone does not catch all of them.
-    """
-    try:
-        sys.stderr.flush()
-        saved_fd = os.dup(2)
-    except (OSError, ValueError):  # no real fd 2 (some embedded interpreters)
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved_fd, 2)
-        os.close(saved_fd)
-        os.close(devnull)
-
-
-def quiet_tensorflow_import():
-    """Import TensorFlow with its C++ start-up chatter silenced; return the module."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if "tensorflow" in sys.modules:
-        return sys.modules["tensorflow"]
-    with stderr_silenced():
-        # Keras probes the backend on first import and may log too.
-        import keras  # noqa: F401
-        import tensorflow as tf
-    tf.get_logger().setLevel("ERROR")
-    return tf
-
-
 def setup(
     seed: int = 42,
     *,
@@ -94,17 +59,13 @@ def setup(
     Returns:
         A ``SetupInfo`` describing versions, seed and devices.
     """
-    from course_utils.validation import check_int
-
     seed = check_int("seed", seed, minimum=0)
     tf = quiet_tensorflow_import()
-    import keras
+    keras = _keras()
 
     # The first device query wakes the runtime, which probes for CUDA on fd 2: keep it quiet.
     with stderr_silenced():
         if cpu_devices is not None:
-            from course_utils.devices import split_cpu
-
             split_cpu(cpu_devices)
         keras.utils.set_random_seed(seed)
         if deterministic:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import Literal, SupportsFloat, SupportsInt, cast, overload
 
 import numpy as np
 
@@ -63,6 +64,24 @@ def _described(value: object) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
+@overload
+def check_int(
+    name: str,
+    value: object,
+    *,
+    minimum: int | None = ...,
+    maximum: int | None = ...,
+    optional: Literal[False] = ...,
+) -> int: ...
+@overload
+def check_int(
+    name: str,
+    value: object,
+    *,
+    minimum: int | None = ...,
+    maximum: int | None = ...,
+    optional: bool,
+) -> int | None: ...
 def check_int(
     name: str,
     value: object,
@@ -83,12 +102,16 @@ def check_int(
     if not _is_int(value):
         kind = f"an int {rule}" if rule else "an int"
         raise TypeError(f"{name} must be {kind}{or_none}, got {_described(value)}")
-    number = int(value)
+    number = int(cast(SupportsInt, value))  # _is_int checked it
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         raise ValueError(f"{name} must be {rule}{or_none}, got {number}")
     return number
 
 
+@overload
+def check_positive_int(name: str, value: object, *, optional: Literal[False] = ...) -> int: ...
+@overload
+def check_positive_int(name: str, value: object, *, optional: bool) -> int | None: ...
 def check_positive_int(name: str, value: object, *, optional: bool = False) -> int | None:
     """``check_int(name, value, minimum=1)``: a count such as workers, epochs or steps."""
     return check_int(name, value, minimum=1, optional=optional)
@@ -112,6 +135,30 @@ def _float_rule(
     return ""
 
 
+@overload
+def check_float(
+    name: str,
+    value: object,
+    *,
+    minimum: float | None = ...,
+    maximum: float | None = ...,
+    above: float | None = ...,
+    below: float | None = ...,
+    allow_inf: bool = ...,
+    optional: Literal[False] = ...,
+) -> float: ...
+@overload
+def check_float(
+    name: str,
+    value: object,
+    *,
+    minimum: float | None = ...,
+    maximum: float | None = ...,
+    above: float | None = ...,
+    below: float | None = ...,
+    allow_inf: bool = ...,
+    optional: bool,
+) -> float | None: ...
 def check_float(
     name: str,
     value: object,
@@ -136,7 +183,7 @@ def check_float(
     if not _is_real(value):
         kind = f"a number {rule}" if rule else "a number"
         raise TypeError(f"{name} must be {kind}{or_none}, got {_described(value)}")
-    number = float(value)
+    number = float(cast(SupportsFloat, value))  # _is_real checked it
     bad = (
         math.isnan(number)
         or (math.isinf(number) and not allow_inf)
@@ -152,6 +199,14 @@ def check_float(
     return number
 
 
+@overload
+def check_positive_float(
+    name: str, value: object, *, allow_inf: bool = ..., optional: Literal[False] = ...
+) -> float: ...
+@overload
+def check_positive_float(
+    name: str, value: object, *, allow_inf: bool = ..., optional: bool
+) -> float | None: ...
 def check_positive_float(
     name: str, value: object, *, allow_inf: bool = False, optional: bool = False
 ) -> float | None:

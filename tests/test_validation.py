@@ -126,8 +126,8 @@ def _calls():
     from course_utils.devices import split_cpu
     from course_utils.distribution.launch import WorkerLauncher, free_ports, tf_config
     from course_utils.distribution.simulator import DataPartitioner
-    from course_utils.distribution.simulator_work import SimulatedWork, make_logistic_data
-    from course_utils.distribution.simulator_worker import Fault
+    from course_utils.distribution.simulator.work import SimulatedWork, make_logistic_data
+    from course_utils.distribution.simulator.worker import Fault
     from course_utils.distribution.strategy import make_strategy
     from course_utils.notebook import setup
     from course_utils.rollback.divergence import DivergencePolicy

@@ -19,15 +19,17 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from course_utils._tf import keras as _keras
+from course_utils._tf import tensorflow
 from course_utils.notebook import setup
 
-__all__ = ["build_trainer", "make_data", "main"]
+__all__ = ["build_trainer", "make_regression_data", "make_data", "main"]
 
 STEPS_PER_EPOCH = 8
 BATCH_SIZE = 16
 
 
-def make_data(seed: int = 0, num_examples: int = STEPS_PER_EPOCH * BATCH_SIZE):
+def make_regression_data(seed: int = 0, num_examples: int = STEPS_PER_EPOCH * BATCH_SIZE):
     """A noisy non-linear regression set (float32 features and targets)."""
     rng = np.random.default_rng(seed)
     features = rng.normal(size=(num_examples, 8)).astype("float32")
@@ -35,6 +37,11 @@ def make_data(seed: int = 0, num_examples: int = STEPS_PER_EPOCH * BATCH_SIZE):
         size=(num_examples, 1)
     )
     return features, targets.astype("float32")
+
+
+# Notebook 01 imports it under this name; ``course_utils.distribution.demo.make_data`` is another
+# function (a classification set).
+make_data = make_regression_data
 
 
 def build_trainer(
@@ -53,8 +60,8 @@ def build_trainer(
     process behaves like two separate runs. ``policy`` defaults to saving every
     ``every_n_steps`` steps and keeping the latest 3.
     """
-    import keras
-    import tensorflow as tf
+    keras = _keras()
+    tf = tensorflow()
 
     from course_utils.checkpoints.manager import CheckpointManager
     from course_utils.checkpoints.policy import CheckpointPolicy
@@ -72,7 +79,7 @@ def build_trainer(
         ]
     )
     optimizer = keras.optimizers.Adam(learning_rate=3e-3)
-    features, targets = make_data()
+    features, targets = make_regression_data()
     dataset = (
         tf.data.Dataset.from_tensor_slices((features, targets))
         .shuffle(len(features), seed=seed, reshuffle_each_iteration=True)

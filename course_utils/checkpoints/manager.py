@@ -20,44 +20,38 @@ Taught in notebook 01; notebooks 02 and 06 reuse it.
 from __future__ import annotations
 
 import concurrent.futures
-import dataclasses
 import json
 import threading
 import time
 import warnings
 from collections.abc import Mapping
 
+from course_utils._tf import tensorflow
 from course_utils.checkpoints.manifest import (
-    MANIFEST,
     CorruptCheckpointError,
-    read_manifest,
     verify,
-    write_manifest,
 )
 from course_utils.checkpoints.policy import CheckpointPolicy
+from course_utils.checkpoints.records import (
+    BEST_RECORD,
+    STATE_PREFIX,
+    CheckpointInfo,
+    best_record,
+    check_counters,
+    check_prefix,
+    publish,
+    read_best,
+    read_infos,
+)
 from course_utils.checkpoints.snapshot import snapshot
-from course_utils.checkpoints.state import ModelState, tf
-from course_utils.checkpoints.storage import Storage, check_key
+from course_utils.checkpoints.state import ModelState
+from course_utils.checkpoints.storage import Storage
 
 __all__ = ["CheckpointInfo", "CheckpointManager", "CheckpointSaveError"]
-
-BEST_RECORD = "best.json"
-_STATE_PREFIX = "state"
 
 
 class CheckpointSaveError(RuntimeError):
     """A background (async) save failed; raised at the next save or at ``wait()``."""
-
-
-@dataclasses.dataclass(frozen=True)
-class CheckpointInfo:
-    """What the manager knows about one committed checkpoint (read from its manifest)."""
-
-    name: str
-    step: int
-    epoch: int
-    metrics: dict[str, float]
-    reason: str
 
 
 class CheckpointManager:
@@ -76,17 +70,7 @@ class CheckpointManager:
             raise TypeError(f"state must be a ModelState, got {type(state).__name__}")
         if not isinstance(storage, Storage):
             raise TypeError(f"storage must be a Storage, got {type(storage).__name__}")
-        if not isinstance(prefix, str):
-            raise TypeError(f"prefix must be a str, got {type(prefix).__name__} {prefix!r}")
-        try:  # the names it makes must be valid single-part storage keys
-            if "/" in prefix:
-                raise ValueError("it contains '/'")
-            check_key(f"{prefix}-{0:010d}")
-        except ValueError as error:
-            raise ValueError(
-                f"prefix {prefix[:40]!r} cannot name checkpoints ({error}); use a short name of "
-                "letters, digits, '.', '_' and '-' such as 'ckpt'"
-            ) from None
+        check_prefix(prefix)
         self.state, self.storage = state, storage
         self.policy = policy or CheckpointPolicy()
         self.prefix = prefix
@@ -110,19 +94,7 @@ class CheckpointManager:
 
     # ----------------------------------------------------------------- listing
     def _read_infos(self) -> dict[str, CheckpointInfo]:
-        infos = {}
-        for name in self.storage.list_checkpoints():
-            if not name.startswith(f"{self.prefix}-"):
-                continue
-            try:
-                manifest = read_manifest(self.storage.read_file(name, MANIFEST), name)
-            except (CorruptCheckpointError, FileNotFoundError) as error:
-                warnings.warn(f"skipping checkpoint {name}: {error}", stacklevel=3)
-                continue
-            infos[name] = CheckpointInfo(
-                name, manifest["step"], manifest["epoch"], manifest["metrics"], manifest["reason"]
-            )
-        return infos
+        return read_infos(self.storage, self.prefix)
 
     def refresh(self) -> None:
         """Re-read the listing and the best record (after another process wrote)."""
@@ -131,28 +103,7 @@ class CheckpointManager:
         self._best = self._read_best()
 
     def _read_best(self) -> dict | None:
-        """The stored best record, reconciled with the committed checkpoints' metrics.
-
-        A crash between committing a better checkpoint and rewriting ``best.json`` leaves a stale
-        record; replaying the policy over the manifests (oldest first) repairs it.
-        """
-        record = self.storage.read_record(BEST_RECORD)
-        try:
-            best = json.loads(record) if record else None
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            warnings.warn(f"ignoring an unreadable {BEST_RECORD} ({error})", stacklevel=3)
-            best = None
-        monitor = self.policy.monitor
-        if not monitor:
-            return best
-        repaired = best if best and best.get("monitor") == monitor else None
-        for info in self.checkpoints():
-            value = info.metrics.get(monitor)
-            if self.policy.is_improvement(value, repaired["value"] if repaired else None):
-                repaired = _best_record(info.name, info.step, monitor, value)
-        if repaired != best and repaired is not None:
-            self.storage.write_record(BEST_RECORD, json.dumps(repaired).encode())
-        return repaired
+        return read_best(self.storage, self.policy, self.checkpoints())
 
     def checkpoints(self) -> list[CheckpointInfo]:
         """Committed checkpoints, oldest first."""
@@ -198,7 +149,7 @@ class CheckpointManager:
         best_value = self._best["value"] if self._best else None
         new_best = None
         if monitor and self.policy.is_improvement(metrics.get(monitor), best_value):
-            new_best = _best_record(name, step, monitor, metrics[monitor])
+            new_best = best_record(name, step, monitor, metrics[monitor])
             self._best = new_best  # decided now, recorded in storage after the commit
         if self._executor is None:
             try:
@@ -214,16 +165,7 @@ class CheckpointManager:
         return info
 
     def _commit(self, info: CheckpointInfo, new_best: dict | None, write_state) -> None:
-        with self.storage.staging_dir() as staging:
-            write_state(staging / _STATE_PREFIX)
-            # Hash the files while the storage flushes them: the two overlap (both release the GIL).
-            flushing = threading.Thread(target=self.storage.prepare, args=(staging,))
-            flushing.start()
-            try:
-                write_manifest(staging, **dataclasses.asdict(info))
-            finally:
-                flushing.join()
-            self.storage.write_checkpoint(info.name, staging)
+        publish(self.storage, info, write_state)
         with self._lock:
             self._infos[info.name] = info
         if new_best is not None:
@@ -233,7 +175,10 @@ class CheckpointManager:
     def _delete_unkept(self) -> None:
         monitor = self.policy.monitor
         with self._lock:
-            candidates = [(i.name, i.step, i.metrics.get(monitor)) for i in self._infos.values()]
+            candidates = [
+                (i.name, i.step, i.metrics.get(monitor) if monitor else None)
+                for i in self._infos.values()
+            ]
         keep = self.policy.to_keep(candidates)
         if self.policy.keep_best and self._best:
             keep.add(self._best["name"])  # the record's checkpoint, whatever min_delta decided
@@ -268,20 +213,23 @@ class CheckpointManager:
         self.wait()
         with self.storage.open_checkpoint(name) as folder:
             manifest = verify(folder, name)
-            _check_counters(folder / _STATE_PREFIX, manifest, name)
-            self.state.read(folder / _STATE_PREFIX)
-        return CheckpointInfo(
-            name, manifest["step"], manifest["epoch"], manifest["metrics"], manifest["reason"]
-        )
+            check_counters(folder / STATE_PREFIX, manifest, name)
+            self.state.read(folder / STATE_PREFIX)
+        return CheckpointInfo.from_manifest(name, manifest)
 
     def restore_latest(self) -> CheckpointInfo | None:
         """Restore the newest valid checkpoint (skipping damaged ones); None if there is none."""
         self.wait()
         candidates = self.checkpoints()
+        tf_errors = tensorflow().errors
         for info in reversed(candidates):
             try:
                 return self.restore(info.name)
-            except (CorruptCheckpointError, FileNotFoundError, tf.errors.OpError) as error:
+            except (
+                CorruptCheckpointError,
+                FileNotFoundError,
+                tf_errors.OpError,
+            ) as error:
                 warnings.warn(
                     f"checkpoint {info.name} is unusable ({error}); trying an older one",
                     stacklevel=2,
@@ -302,23 +250,3 @@ class CheckpointManager:
                 f"the best checkpoint {name} is no longer stored; use keep_best >= 1 to keep it"
             )
         return self.restore(name)
-
-
-def _check_counters(prefix, manifest: dict, name: str) -> None:
-    """Raise ``CorruptCheckpointError`` unless the saved step and epoch are the manifest's.
-
-    Read from the files without restoring anything, so a mismatch leaves the state untouched.
-    """
-    reader = tf.train.load_checkpoint(str(prefix))
-    for counter in ("step", "epoch"):
-        saved = int(reader.get_tensor(f"{counter}/.ATTRIBUTES/VARIABLE_VALUE"))
-        if saved != manifest[counter]:
-            raise CorruptCheckpointError(
-                f"{name}: its state holds {counter} {saved}, its {MANIFEST} says "
-                f"{manifest[counter]} (the manifest does not describe these files)"
-            )
-
-
-def _best_record(name: str, step: int, monitor: str, value: float) -> dict:
-    """The best-so-far record stored as ``best.json``."""
-    return {"name": name, "step": step, "monitor": monitor, "value": value}

@@ -16,6 +16,8 @@ import pathlib
 import time
 from typing import Any
 
+from course_utils.checksums import file_sha256
+
 __all__ = ["MANIFEST", "CorruptCheckpointError", "write_manifest", "read_manifest", "verify"]
 
 MANIFEST = "manifest.json"
@@ -28,11 +30,6 @@ _TYPES = {"step": int, "epoch": int, "metrics": dict, "reason": str, "files": di
 
 class CorruptCheckpointError(ValueError):
     """A checkpoint whose files do not match its manifest (or whose manifest is unreadable)."""
-
-
-def _sha256(path: pathlib.Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _content_sha256(manifest: dict[str, Any]) -> str:
@@ -48,7 +45,7 @@ def _content_sha256(manifest: dict[str, Any]) -> str:
 def write_manifest(folder: pathlib.Path, **fields: Any) -> dict[str, Any]:
     """Hash every file in ``folder`` and write ``manifest.json`` beside them; return it."""
     files = {
-        path.name: {"bytes": path.stat().st_size, "sha256": _sha256(path)}
+        path.name: {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
         for path in sorted(folder.iterdir())
         if path.name != MANIFEST
     }
@@ -113,6 +110,6 @@ def verify(folder: pathlib.Path, name: str) -> dict[str, Any]:
                 f"{name}: {filename} has {size} bytes, the manifest says {expected['bytes']} "
                 "(truncated?)"
             )
-        if _sha256(path) != expected["sha256"]:
+        if file_sha256(path) != expected["sha256"]:
             raise CorruptCheckpointError(f"{name}: {filename} fails its sha256 check (corrupted)")
     return manifest

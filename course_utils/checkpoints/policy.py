@@ -75,7 +75,7 @@ class CheckpointPolicy:
             return "every_n_steps"
         if self.every_n_seconds and seconds_since_save >= self.every_n_seconds:
             return "every_n_seconds"
-        if self.save_on_improvement and self.monitor in metrics:
+        if self.save_on_improvement and self.monitor is not None and self.monitor in metrics:
             if self.is_improvement(metrics[self.monitor], best):
                 return "improvement"
         return None

@@ -8,7 +8,9 @@ do: capture the values on the training thread, write them on another.
 Capturing is cheap: ``tf.identity`` of a variable shares its buffer, and TensorFlow copies the
 buffer before the next in-place update (copy-on-write), so the snapshot keeps the old values.
 The snapshot reuses the checkpoint's own serialisation (keys and object graph), so the files are
-an ordinary ``tf.train.Checkpoint`` that ``ModelState.read`` restores.
+an ordinary ``tf.train.Checkpoint`` that ``ModelState.read`` restores. That needs TensorFlow's
+private API, kept in ``_tf_compat.py``; without it, the public fallback below writes the same
+files. Taught in notebook 01 (async saving).
 """
 
 from __future__ import annotations
@@ -17,41 +19,26 @@ import pathlib
 import uuid
 from collections.abc import Callable
 
-from course_utils.checkpoints.state import tf
+from course_utils._tf import tensorflow
+from course_utils.checkpoints._tf_compat import capture
 
 __all__ = ["snapshot"]
-
-
-def _materialise(value):
-    if isinstance(value, dict):
-        return {key: _materialise(item) for key, item in value.items()}
-    return tf.identity(getattr(value, "tensor", value))  # SaveSpec/Callable -> tensor
 
 
 def snapshot(checkpoint) -> Callable[[str | pathlib.Path], None]:
     """Capture ``checkpoint``'s values now; return ``write(prefix)`` to write them later.
 
-    ``write`` may run on any thread, once. Uses TensorFlow internals (pinned TF version);
-    if they are missing, falls back to serialising into TensorFlow's in-memory file system.
+    ``write`` may run on any thread, once. Uses TensorFlow internals (``_tf_compat``); if they
+    are missing or have changed, falls back to serialising into TensorFlow's in-memory file
+    system (slower capture, the same checkpoint).
     """
-    try:
-        from tensorflow.python.checkpoint import functional_saver
-
-        serialized, _, registered, _ = checkpoint._saver._gather_serialized_tensors(None)
-    except (ImportError, AttributeError, TypeError, ValueError):
-        return _ram_snapshot(checkpoint)
-    for trackable, tensors in list(serialized.items()):
-        serialized[trackable] = {key: _materialise(value) for key, value in tensors.items()}
-
-    def write(prefix: str | pathlib.Path) -> None:
-        saver = functional_saver.MultiDeviceSaver(serialized, registered)
-        saver.save(tf.constant(str(prefix)))
-
-    return write
+    write = capture(checkpoint)
+    return write if write is not None else _ram_snapshot(checkpoint)
 
 
 def _ram_snapshot(checkpoint) -> Callable[[str | pathlib.Path], None]:
     """Fallback: serialise into ``ram://`` now (slower), copy to disk later."""
+    tf = tensorflow()
     folder = f"ram://course-utils-snapshots/{uuid.uuid4().hex}"
     checkpoint.write(f"{folder}/state")
 

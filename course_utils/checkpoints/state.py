@@ -21,9 +21,9 @@ import pathlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from course_utils.notebook import quiet_tensorflow_import
+from course_utils._tf import tensorflow
 
-tf = quiet_tensorflow_import()
+tf = tensorflow()
 
 __all__ = ["ModelState", "dropout_seed_variables"]
 

@@ -13,9 +13,11 @@ import dataclasses
 import math
 from collections.abc import Callable
 
+from course_utils._tf import tensorflow
 from course_utils.checkpoints.manager import CheckpointManager
-from course_utils.checkpoints.state import tf
 from course_utils.validation import check_float, check_int, check_positive_int
+
+tf = tensorflow()
 
 __all__ = ["Trainer", "TrainingLog"]
 

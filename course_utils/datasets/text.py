@@ -18,6 +18,7 @@ import dataclasses
 import itertools
 import random
 import re
+from typing import Any
 
 import numpy as np
 
@@ -66,7 +67,7 @@ in_october in_december""".split()
 _CITIES = """london paris berlin tokyo madrid rome boston chicago sydney toronto dublin lisbon
 vienna prague oslo athens cairo delhi lima seoul denver austin miami seattle munich milan zurich
 geneva bristol leeds""".split()
-_CLAUSES = {
+_CLAUSES: dict[int, Any] = {
     1: """i would recommend it to everyone | highly recommended | we will definitely come back |
         worth every penny | my family loved it | i am very happy with it | five stars from me |
         thank you so much | i will buy it again | best purchase this year |
@@ -217,10 +218,11 @@ def make_reviews(n: int, *, split: str = "train", negated: bool = False, seed: i
         raise ValueError(f"split must be 'train' or 'held_out', got {split!r}")
     check_int("n", n, minimum=2)
     rng = random.Random(f"reviews-{split}-{negated}-{seed}")
-    pools = {
+    by_split: dict[str, dict[int, Any]] = {
         "train": {1: _SEEN_POSITIVE, 0: _SEEN_NEGATIVE},
         "held_out": {1: HELD_OUT_POSITIVE, 0: HELD_OUT_NEGATIVE},
-    }[split]
+    }
+    pools = by_split[split]
     brands = brand_names()
     texts, labels = [], []
     for i in range(n):

@@ -1,38 +1,79 @@
-"""Distribution Strategy: one model trained over several devices or machines (notebook 06).
+"""Distribution Strategy: one model trained over several devices or machines (notebooks 06, 07).
 
 - ``strategy``: ``make_strategy`` (MirroredStrategy over GPUs, else logical CPUs made by
   ``split_cpu``), ``DistributedTrainer`` (the custom training loop), ``RoundTrace``, chief helpers.
+- ``experiments``: ``measure_throughput`` and ``replica_experiment`` (notebook 06's widget).
+- ``demo``: the seeded data and tiny MLP every process of notebook 06 trains.
 - ``launch``: ``WorkerLauncher`` starts ``MultiWorkerMirroredStrategy`` workers with ``TF_CONFIG``.
 - ``ports``: free ports, ``port_in_use`` / ``PortInUseError``, ``listening_addresses``.
 - ``worker_main``: the worker script the launcher runs in notebook 06.
+- ``simulator``: the concept simulator of notebook 07 (``DataPartitioner``, ``CentralServer``,
+  ``Worker``, ``ParameterServer``, ...), one module per class.
 
-``course_utils.distribution.simulator`` holds the notebook 07 simulator (import it directly).
+Importing this package does not import TensorFlow: the modules import it when first used.
 """
 
 from __future__ import annotations
 
-from course_utils._lazy import lazy_getattr
+from course_utils.distribution.experiments import measure_throughput, replica_experiment
+from course_utils.distribution.launch import (
+    WorkerFailedError,
+    WorkerLauncher,
+    WorkerTimeoutError,
+    tf_config,
+)
+from course_utils.distribution.ports import (
+    PortInUseError,
+    free_ports,
+    listening_addresses,
+    port_in_use,
+)
+from course_utils.distribution.simulator import (
+    Ack,
+    CentralServer,
+    DataPartitioner,
+    Fault,
+    LogisticGradientWork,
+    ParameterServer,
+    SimulatedWork,
+    Task,
+    Worker,
+    WorkerFailure,
+)
+from course_utils.distribution.strategy import (
+    DistributedTrainer,
+    RoundTrace,
+    checkpoint_dir_for,
+    is_chief,
+    make_strategy,
+    split_cpu,
+)
 
-# Public name -> the module defining it; imported on first use so this package stays cheap.
-_EXPORTS = {
-    "split_cpu": "strategy",
-    "make_strategy": "strategy",
-    "DistributedTrainer": "strategy",
-    "RoundTrace": "strategy",
-    "is_chief": "strategy",
-    "checkpoint_dir_for": "strategy",
-    "measure_throughput": "strategy",
-    "replica_experiment": "strategy",
-    "WorkerLauncher": "launch",
-    "WorkerFailedError": "launch",
-    "WorkerTimeoutError": "launch",
-    "tf_config": "launch",
-    "free_ports": "ports",
-    "listening_addresses": "ports",
-    "port_in_use": "ports",
-    "PortInUseError": "ports",
-}
-
-__all__ = sorted(_EXPORTS)
-
-__getattr__ = lazy_getattr(__name__, _EXPORTS)
+__all__ = [
+    "Ack",
+    "CentralServer",
+    "DataPartitioner",
+    "DistributedTrainer",
+    "Fault",
+    "LogisticGradientWork",
+    "ParameterServer",
+    "PortInUseError",
+    "RoundTrace",
+    "SimulatedWork",
+    "Task",
+    "Worker",
+    "WorkerFailedError",
+    "WorkerFailure",
+    "WorkerLauncher",
+    "WorkerTimeoutError",
+    "checkpoint_dir_for",
+    "free_ports",
+    "is_chief",
+    "listening_addresses",
+    "make_strategy",
+    "measure_throughput",
+    "port_in_use",
+    "replica_experiment",
+    "split_cpu",
+    "tf_config",
+]

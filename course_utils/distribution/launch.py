@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from course_utils.distribution.ports import (
     PortInUseError,
@@ -38,6 +39,12 @@ from course_utils.distribution.ports import (
     listening_addresses,
     port_in_use,
     port_in_use_message,
+)
+from course_utils.distribution.processes import (
+    exit_code,
+    exited_unreaped,
+    group_exists,
+    signal_group,
 )
 from course_utils.validation import check_int, check_positive_int
 
@@ -152,7 +159,7 @@ class WorkerLauncher:
         return self
 
     def _pump(self, index: int, process: subprocess.Popen) -> None:
-        for line in process.stdout:
+        for line in process.stdout or ():  # started with stdout=PIPE
             line = line.rstrip("\n")
             self.lines[index].append(line)
             if line.strip() == READY_MARKER:
@@ -166,7 +173,7 @@ class WorkerLauncher:
         try:
             while time.monotonic() < deadline:
                 # Peek at exit codes without reaping: a worker's group id stays ours to signal.
-                codes = {i: _exit_code(p) for i, p in self.processes.items()}
+                codes = {i: exit_code(p) for i, p in self.processes.items()}
                 failed = {i: c for i, c in codes.items() if c not in (None, 0)}
                 if failed:
                     self.stop()  # before reading the output: a child may hold the pipe open
@@ -180,7 +187,7 @@ class WorkerLauncher:
                 if all(c == 0 for c in codes.values()):
                     self.stop()  # ends anything the workers left running in their groups
                     self._join_output()
-                    return codes
+                    return cast(dict[int, int], codes)  # every code is 0 here
                 time.sleep(0.05)
             raise WorkerTimeoutError(self._timeout_message(timeout))
         finally:
@@ -212,7 +219,7 @@ class WorkerLauncher:
 
     def _exited(self, index: int) -> bool:
         process = self.processes.get(index)
-        return process is None or _exit_code(process) is not None
+        return process is None or exit_code(process) is not None
 
     def stop(self, grace: float = 1.0) -> None:
         """End this launcher's process groups (SIGTERM, then SIGKILL after ``grace`` s); reap them.
@@ -226,59 +233,21 @@ class WorkerLauncher:
         """
         groups = [p for p in self.processes.values() if p.returncode is None]
         for process in groups:
-            _signal_group(process.pid, signal.SIGTERM)
+            signal_group(process.pid, signal.SIGTERM)
         end = time.monotonic() + grace
-        while time.monotonic() < end and not all(_exited_unreaped(p.pid) for p in groups):
+        while time.monotonic() < end and not all(exited_unreaped(p.pid) for p in groups):
             time.sleep(0.05)
         for process in groups:
-            _signal_group(process.pid, signal.SIGKILL)  # the leader and any child left behind
+            signal_group(process.pid, signal.SIGKILL)  # the leader and any child left behind
         for process in groups:
             process.wait()
         # SIGKILL is delivered asynchronously: wait (briefly) until each group is empty. Signal 0
         # only asks; it delivers nothing, whoever owns the id by now.
         end = time.monotonic() + 5.0
         for process in groups:
-            while _group_exists(process.pid) and time.monotonic() < end:
+            while group_exists(process.pid) and time.monotonic() < end:
                 time.sleep(0.01)
 
     def run(self, timeout: float = 60.0) -> dict[int, int]:
         """``start`` then ``wait``."""
         return self.start().wait(timeout)
-
-
-def _exited_unreaped(pid: int) -> bool:
-    """True once child ``pid`` has exited; it stays a zombie (not reaped) so its id stays ours."""
-    if not hasattr(os, "waitid"):  # no way to peek without reaping: wait out the grace period
-        return False
-    try:
-        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
-    except ChildProcessError:
-        return True
-
-
-def _exit_code(process: subprocess.Popen) -> int | None:
-    """``process``'s exit code (negative: killed by that signal), or None; does not reap it."""
-    if process.returncode is not None or not hasattr(os, "waitid"):
-        return process.poll()
-    try:
-        info = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:  # reaped elsewhere (e.g. by Popen.wait in another thread)
-        return process.poll()
-    if info is None:
-        return None
-    return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
-
-
-def _group_exists(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except (ProcessLookupError, PermissionError):  # gone, or the id is another user's now
-        return False
-    return True
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass

@@ -30,7 +30,7 @@ class PortInUseError(OSError):
         super().__init__(errno.EADDRINUSE, message)
 
     def __str__(self) -> str:
-        return self.strerror
+        return str(self.strerror)
 
 
 def port_in_use(port: int) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from course_utils._tf import tensorflow
 from course_utils.devices import split_cpu
 from course_utils.validation import check_positive_int
 
@@ -28,17 +29,9 @@ __all__ = [
     "RoundTrace",
     "is_chief",
     "checkpoint_dir_for",
-    "measure_throughput",
-    "replica_experiment",
 ]
 
 LOSS_SCALINGS = ("global", "per_replica")
-
-
-def _tf():
-    from course_utils.notebook import quiet_tensorflow_import
-
-    return quiet_tensorflow_import()
 
 
 def make_strategy(replicas: int, *, use_gpus: bool = True):
@@ -50,7 +43,7 @@ def make_strategy(replicas: int, *, use_gpus: bool = True):
     creation, so strategies over different subsets of devices in one process would clash.
     """
     replicas = check_positive_int("replicas", replicas)
-    tf = _tf()
+    tf = tensorflow()
     gpus = [d.name for d in tf.config.list_logical_devices("GPU")] if use_gpus else []
     if len(gpus) >= replicas:
         return tf.distribute.MirroredStrategy(gpus[:replicas])
@@ -117,7 +110,7 @@ class DistributedTrainer:
             )
         if not hasattr(loss, "get_config"):
             raise TypeError(f"loss must be a keras.losses.Loss instance, got {loss!r}")
-        self._tf = _tf()  # looked up once: code traced by tf.function must not call _tf()
+        self._tf = tensorflow()  # looked up once: traced code must not call tensorflow()
         self.strategy = strategy
         self.global_batch_size = global_batch_size
         self.loss_scaling = loss_scaling
@@ -125,7 +118,7 @@ class DistributedTrainer:
         with strategy.scope():
             self.model = build_model()
             self.optimizer = make_optimizer()
-        self._train_step = None
+        self._train_step: Any = None  # the tf.function, traced on the first step
 
     @property
     def replicas(self) -> int:
@@ -133,7 +126,7 @@ class DistributedTrainer:
 
     def distribute(self, x: np.ndarray, y: np.ndarray, *, epochs: int = 1, seed: int | None = None):
         """Step 1: batches of the global size (last partial one dropped), split over replicas."""
-        tf = _tf()
+        tf = tensorflow()
         if len(x) != len(y):
             raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
         if len(x) < self.global_batch_size:
@@ -230,75 +223,3 @@ def checkpoint_dir_for(strategy: Any, directory: str | os.PathLike) -> str:
     if is_chief(strategy):
         return os.fspath(directory)
     return tempfile.mkdtemp(prefix="worker-checkpoint-")
-
-
-def measure_throughput(
-    trainer: DistributedTrainer,
-    x: np.ndarray,
-    y: np.ndarray,
-    steps: int = 20,
-    *,
-    warmup: int = 2,
-    repeats: int = 1,
-) -> dict:
-    """Samples per second and seconds per step of ``trainer``: the best of ``repeats`` timings.
-
-    ``warmup`` untimed steps first pay for tracing the ``tf.function`` and for the kernels'
-    first-use set-up; the timed steps reuse them. The model keeps training while timed.
-    """
-    import time
-
-    steps = check_positive_int("steps", steps)
-    warmup = check_positive_int("warmup", warmup)
-    repeats = check_positive_int("repeats", repeats)
-    needed = (warmup + steps * repeats) * trainer.global_batch_size
-    batches = iter(trainer.distribute(x, y, epochs=-(-needed // len(x))))
-    for _ in range(warmup):
-        trainer.train_step(next(batches))
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(steps):
-            trainer.train_step(next(batches))
-        best = min(best, time.perf_counter() - start)
-    return {
-        "samples_per_second": steps * trainer.global_batch_size / best,
-        "seconds_per_step": best / steps,
-    }
-
-
-def replica_experiment(
-    replicas: int,
-    global_batch_size: int,
-    *,
-    epochs: int = 2,
-    learning_rate: float = 0.1,
-    loss_scaling: str = "global",
-) -> dict:
-    """The widget of notebook 06: train the demo MLP with ``replicas`` replicas.
-
-    Returns the per-replica batch, the per-step losses and the measured samples per second.
-    ``loss_scaling="per_replica"`` reproduces the loss-averaging bug (see ``DistributedTrainer``).
-    """
-    import keras
-
-    from course_utils.distribution.worker_main import build_model, make_data
-
-    trainer = DistributedTrainer(
-        make_strategy(replicas),
-        build_model,
-        lambda: keras.optimizers.SGD(learning_rate),
-        keras.losses.BinaryCrossentropy(from_logits=True),
-        global_batch_size,
-        loss_scaling=loss_scaling,
-    )
-    x, y = make_data()
-    losses = trainer.fit(x, y, epochs=epochs)
-    speed = measure_throughput(trainer, x, y, steps=10)
-    return {
-        "replicas": replicas,
-        "global_batch_size": global_batch_size,
-        "per_replica_batch": global_batch_size // replicas,
-        "losses": losses,
-        **speed,
-    }

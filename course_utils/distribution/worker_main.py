@@ -20,30 +20,13 @@ import sys
 
 import numpy as np
 
+from course_utils._tf import keras, stderr_silenced, tensorflow
+from course_utils.distribution.demo import build_model, make_data
+from course_utils.distribution.ports import PortInUseError, port_in_use, port_in_use_message
+from course_utils.distribution.strategy import DistributedTrainer, checkpoint_dir_for, is_chief
+
+# The demo task lives in the library (demo.py); notebook 06 imports it from here too.
 __all__ = ["make_data", "build_model", "main"]
-
-
-def make_data(n: int = 512, features: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """A seeded binary classification set: the same on every worker and in the notebook."""
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, features)).astype("float32")
-    w = rng.normal(size=(features, 1)).astype("float32")
-    y = (x @ w + 0.3 * rng.normal(size=(n, 1)) > 0).astype("float32")
-    return x, y
-
-
-def build_model(features: int = 8, seed: int = 7):
-    """A tiny MLP with seeded initial weights (identical wherever it is built)."""
-    import keras
-
-    keras.utils.set_random_seed(seed)
-    return keras.Sequential(
-        [
-            keras.Input((features,)),
-            keras.layers.Dense(16, activation="relu"),
-            keras.layers.Dense(1),
-        ]
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,13 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     index = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0)
-    from course_utils.notebook import quiet_tensorflow_import, stderr_silenced
-
-    tf = quiet_tensorflow_import()
-    import keras
-
-    from course_utils.distribution.strategy import DistributedTrainer, checkpoint_dir_for, is_chief
-
+    tf = tensorflow()
+    k = keras()
     try:
         with stderr_silenced():  # the runtime's CUDA probing writes to fd 2; keep logs readable
             # Must come before any other TensorFlow op: it configures the collective ops.
@@ -75,14 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     trainer = DistributedTrainer(
         strategy,
         build_model,
-        lambda: keras.optimizers.SGD(args.learning_rate),
-        keras.losses.BinaryCrossentropy(from_logits=True),
+        lambda: k.optimizers.SGD(args.learning_rate),
+        k.losses.BinaryCrossentropy(from_logits=True),
         args.global_batch,
     )
     print("WORKER-READY", flush=True)  # variables were broadcast: every worker has joined
     x, y = make_data()
     if args.use_fit:  # shown in notebook 06: Keras 3 fit under this strategy raises
-        loss = keras.losses.BinaryCrossentropy(from_logits=True)
+        loss = k.losses.BinaryCrossentropy(from_logits=True)
         trainer.model.compile(optimizer=trainer.optimizer, loss=loss)
         trainer.model.fit(x, y, batch_size=args.global_batch, epochs=args.epochs, verbose=0)
         return 0
@@ -102,19 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     weights = {f"w{i}": w for i, w in enumerate(trainer.weights())}
-    np.savez(out / f"worker-{index}.npz", **weights)
+    np.savez(out / f"worker-{index}.npz", **weights)  # type: ignore[arg-type]  # numpy stubs
     print(f"wrote worker-{index}.npz", flush=True)
     return 0
 
 
 def _server_error(index: int) -> OSError:
     """TensorFlow's "UnknownError: Could not start gRPC server", with this worker's port."""
-    from course_utils.distribution.ports import (
-        PortInUseError,
-        port_in_use,
-        port_in_use_message,
-    )
-
     try:
         address = json.loads(os.environ["TF_CONFIG"])["cluster"]["worker"][index]
         port = int(address.rpartition(":")[2])

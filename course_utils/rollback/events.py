@@ -1,6 +1,8 @@
-"""EventLog: what happened in a run, step by step. The plots and the self-checks read it.
+"""TrainingEventLog (notebook 02's ``EventLog``): what happened in a run, step by step.
 
-Each entry is an ``Event(step, kind, loss, learning_rate, detail)`` with ``kind`` one of:
+The plots and the self-checks read it.
+
+Each entry is a ``TrainingEvent(step, kind, loss, learning_rate, detail)`` with ``kind`` one of:
 
 - ``"step"``: one gradient step; ``loss`` is the training loss of the weights after it.
 - ``"save"``: a checkpoint was written (``detail``: name, reason, seconds, checkpoints held).
@@ -19,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Event", "EventLog"]
+__all__ = ["TrainingEvent", "TrainingEventLog", "Event", "EventLog"]
 
 KINDS = ("step", "save", "rollback", "restart", "stop")
 
 
 @dataclasses.dataclass(frozen=True)
-class Event:
+class TrainingEvent:
     """One thing that happened at a global step."""
 
     step: int
@@ -35,17 +37,19 @@ class Event:
     detail: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
-class EventLog:
-    """An append-only list of ``Event``s with views for plotting and checking."""
+class TrainingEventLog:
+    """An append-only list of ``TrainingEvent``s with views for plotting and checking."""
 
     def __init__(self) -> None:
-        self.events: list[Event] = []
+        self.events: list[TrainingEvent] = []
 
-    def add(self, step: int, kind: str, loss: float, learning_rate: float, **detail: Any) -> Event:
+    def add(
+        self, step: int, kind: str, loss: float, learning_rate: float, **detail: Any
+    ) -> TrainingEvent:
         """Append an event and return it."""
         if kind not in KINDS:
             raise ValueError(f"event kind must be one of {KINDS}, got {kind!r}")
-        event = Event(int(step), kind, float(loss), float(learning_rate), dict(detail))
+        event = TrainingEvent(int(step), kind, float(loss), float(learning_rate), dict(detail))
         self.events.append(event)
         return event
 
@@ -60,7 +64,7 @@ class EventLog:
         text = ", ".join(f"{count} {kind}s" for kind, count in counts.items() if count)
         return f"EventLog({text or 'empty'})"
 
-    def of_kind(self, kind: str) -> list[Event]:
+    def of_kind(self, kind: str) -> list[TrainingEvent]:
         """All events of one kind, in order."""
         return [event for event in self.events if event.kind == kind]
 
@@ -80,15 +84,15 @@ class EventLog:
         return np.array([e.learning_rate for e in self.of_kind("step")], dtype=np.float64)
 
     @property
-    def rollbacks(self) -> list[Event]:
+    def rollbacks(self) -> list[TrainingEvent]:
         return self.of_kind("rollback")
 
     @property
-    def restarts(self) -> list[Event]:
+    def restarts(self) -> list[TrainingEvent]:
         return self.of_kind("restart")
 
     @property
-    def saves(self) -> list[Event]:
+    def saves(self) -> list[TrainingEvent]:
         return self.of_kind("save")
 
     @property
@@ -139,3 +143,9 @@ def _short(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+# The names of notebook 02's UML (and of ``rollback.explore``); the simulator of notebook 07 has
+# its own, different ``EventLog`` (``course_utils.distribution.simulator.events``).
+Event = TrainingEvent
+EventLog = TrainingEventLog

@@ -11,7 +11,9 @@ trace (widget updates do not retrace).
 
 from __future__ import annotations
 
-from course_utils.checkpoints.state import tf
+from course_utils._tf import tensorflow
+
+tf = tensorflow()
 
 __all__ = ["logistic_loss", "gradient_step", "evaluate_loss"]
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils.datasets.tabular import Dataset
-from course_utils.rollback.events import EventLog
+from course_utils.rollback.events import TrainingEventLog
 
 __all__ = ["plot_loss", "plot_boundary"]
 
 
-def plot_loss(ax, log: EventLog, *, label: str, color: str, show_lr: bool = True):
+def plot_loss(ax, log: TrainingEventLog, *, label: str, color: str, show_lr: bool = True):
     """Training loss (log scale) per step; rollbacks/restarts as triangles, NaN/inf as crosses.
 
     With ``show_lr`` the learning rate is drawn dashed on a second y axis, which is returned

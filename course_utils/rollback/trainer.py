@@ -1,4 +1,4 @@
-"""Trainer: logistic regression by gradient descent that rolls back when the loss diverges.
+"""RollbackTrainer: logistic regression by gradient descent that rolls back when the loss diverges.
 
 Not the same class as ``course_utils.checkpoints.Trainer`` (notebook 01), which trains a Keras
 model to *resume* after a crash. This one is the lecture's code problem: a hand-written model
@@ -13,7 +13,7 @@ and ``CheckpointManager`` from ``course_utils.checkpoints``.
 Two deliberate choices:
 
 - The learning rate is NOT in the checkpoint. Restoring it would bring back the rate that just
-  diverged; the decayed rate must survive the rollback, so the Trainer owns it.
+  diverged; the decayed rate must survive the rollback, so the RollbackTrainer owns it.
 - The step counter keeps counting across rollbacks (the restored ``state.step`` is reset to
   the global step): steps measure work spent, and checkpoint names stay unique.
 """
@@ -26,26 +26,28 @@ from collections.abc import Callable
 
 import numpy as np
 
+from course_utils._tf import tensorflow
 from course_utils.checkpoints import (
     CheckpointManager,
     CheckpointPolicy,
     InMemoryStorage,
     ModelState,
 )
-from course_utils.checkpoints.state import tf
 from course_utils.datasets.tabular import Dataset
 from course_utils.rollback.divergence import DivergenceError, DivergencePolicy
-from course_utils.rollback.events import Event, EventLog
+from course_utils.rollback.events import TrainingEvent, TrainingEventLog
 from course_utils.rollback.logistic import evaluate_loss, gradient_step
 from course_utils.validation import check_int, check_positive_float
 
-__all__ = ["Trainer", "STRATEGIES", "LOSSES"]
+tf = tensorflow()
+
+__all__ = ["RollbackTrainer", "Trainer", "STRATEGIES", "LOSSES"]
 
 STRATEGIES = ("rollback", "restart", "none")
 LOSSES = ("naive", "stable")
 
 
-class Trainer:
+class RollbackTrainer:
     """Logistic regression on a ``Dataset`` with a divergence strategy.
 
     Args:
@@ -104,7 +106,7 @@ class Trainer:
                 keep_latest=1, keep_best=1,
             )  # fmt: skip
             self.manager = CheckpointManager(self.state, self.storage, checkpoint_policy)
-        self.log = EventLog()
+        self.log = TrainingEventLog()
         self.rollbacks = 0  # rollbacks (or restarts) done so far
         self.best_loss: float | None = None  # lowest finite loss since the (re)start
         self.step = 0
@@ -153,12 +155,18 @@ class Trainer:
         if self.manager is not None:  # before the first step: a NaN at step 1 can roll back
             self._save(loss, on_save, reason="initial")
 
+    @property
+    def _checkpoints(self) -> CheckpointManager:
+        if self.manager is None:
+            raise RuntimeError(f"the {self.strategy!r} strategy keeps no checkpoints")
+        return self.manager
+
     def _save(self, loss: float, on_save, reason: str | None = None) -> None:
         start = time.perf_counter()
         if reason is None:
-            info = self.manager.maybe_save({"loss": loss})
+            info = self._checkpoints.maybe_save({"loss": loss})
         else:
-            info = self.manager.save({"loss": loss}, reason=reason)
+            info = self._checkpoints.save({"loss": loss}, reason=reason)
         if info is not None:
             event = self.log.add(
                 self.step, "save", loss, self.learning_rate, name=info.name, reason=info.reason,
@@ -178,10 +186,10 @@ class Trainer:
         self,
         steps: int,
         *,
-        on_rollback: Callable[[Trainer, Event], None] | None = None,
-        on_save: Callable[[Trainer, Event], None] | None = None,
-    ) -> EventLog:
-        """Run ``steps`` more gradient steps; return the (cumulative) ``EventLog``.
+        on_rollback: Callable[[RollbackTrainer, TrainingEvent], None] | None = None,
+        on_save: Callable[[RollbackTrainer, TrainingEvent], None] | None = None,
+    ) -> TrainingEventLog:
+        """Run ``steps`` more gradient steps; return the (cumulative) ``TrainingEventLog``.
 
         ``on_rollback(trainer, event)`` runs right after each rollback or restart, before the
         next step; ``on_save(trainer, event)`` right after each checkpoint. Notebook 02 uses
@@ -219,7 +227,7 @@ class Trainer:
                 on_rollback(self, event)
         return self.log
 
-    def _recover(self, reason: str, loss: float) -> Event:
+    def _recover(self, reason: str, loss: float) -> TrainingEvent:
         lr = self.learning_rate
         best = "none" if self.best_loss is None else f"{self.best_loss:.4g}"
         stds = [round(float(std), 2) for std in self.dataset.feature_stds()]
@@ -238,7 +246,7 @@ class Trainer:
         self._lr.assign(new_lr)
         self._lr_value = float(self._lr.numpy())
         if self.strategy == "rollback":
-            info = self.manager.restore_best()
+            info = self._checkpoints.restore_best()
             self.state.step.assign(self.step)  # keep counting: steps are work spent
             return self.log.add(
                 self.step, "rollback", loss, new_lr, reason=reason, restored=info.name,
@@ -248,3 +256,8 @@ class Trainer:
         self.bias.assign(self._initial[1])
         self.best_loss = None
         return self.log.add(self.step, "restart", loss, new_lr, reason=reason, restored_step=0)
+
+
+# Notebook 02 (its UML and its code) and ``rollback.explore`` call it ``Trainer``;
+# ``course_utils.checkpoints.Trainer`` is notebook 01's Keras trainer, another class.
+Trainer = RollbackTrainer

@@ -15,6 +15,8 @@ import threading
 
 import numpy as np
 
+from course_utils._tf import keras as _keras
+
 __all__ = [
     "APPLICATIONS",
     "WEIGHTS_HOST",
@@ -101,7 +103,7 @@ def build_application(
     **kwargs,
 ):
     """Build a headless, average-pooled ``keras.applications`` network; see ``from_application``."""
-    import keras
+    keras = _keras()
 
     if name not in APPLICATIONS:
         raise ValueError(f"unknown application {name!r}; supported: {sorted(APPLICATIONS)}")

@@ -13,54 +13,26 @@ samples, seed, command, parameter count). Notebooks 03 and 05 load it; they neve
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import pathlib
 import sys
 import time
 
+from course_utils.checksums import file_sha256
 from course_utils.datasets.images import SOURCE_CLASSES, TARGET_CLASSES, source_task
+from course_utils.notebook import setup
+from course_utils.paths import PRETRAINED_DIR
+from course_utils.transfer.applications import preprocess_images
+from course_utils.transfer.base_model import FEATURE_LAYER, MODEL_NAME, TOP_BLOCK, build_base_model
+from course_utils.transfer.keras_utils import compile_classifier
 from course_utils.validation import check_positive_int
 
 __all__ = ["DEFAULT_DIR", "MODEL_NAME", "build_base_model", "build", "main"]
 
-DEFAULT_DIR = pathlib.Path(__file__).resolve().parents[2] / "data" / "pretrained"
-MODEL_NAME = "shapes_cnn"
-FEATURE_LAYER = "features"
-TOP_BLOCK = ("block3_conv", "block3_bn", "block3_relu")
+DEFAULT_DIR = PRETRAINED_DIR
 # The rebuilt base's source accuracy must fall within this distance of the card's value.
 TOLERANCE = 0.03
 EVAL_SEED_OFFSET = 10_000
-
-
-def build_base_model(
-    image_size: int = 32, num_classes: int = len(SOURCE_CLASSES), *, bn_momentum: float = 0.99
-):
-    """The base CNN: three conv blocks (conv, BatchNormalization, ReLU), pooling, a logit layer.
-
-    Inputs are preprocessed images in ``[-1, 1]`` (``PretrainedModel.preprocess``); the output
-    is one logit per source class. The layer ``features`` (global average pooling) is the
-    representation the transfer-learning models reuse; ``block3_*`` is the top block that
-    fine-tuning unfreezes. A lower ``bn_momentum`` suits short runs (the from-scratch baseline).
-    """
-    import keras
-    from keras import layers
-
-    inputs = keras.Input((image_size, image_size, 3), name="image")
-    x = inputs
-    for index, filters in enumerate((16, 32, 64), start=1):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"block{index}_conv")(x)
-        x = layers.BatchNormalization(momentum=bn_momentum, name=f"block{index}_bn")(x)
-        x = layers.ReLU(name=f"block{index}_relu")(x)
-        if index < 3:
-            x = layers.MaxPooling2D(name=f"block{index}_pool")(x)
-    features = layers.GlobalAveragePooling2D(name=FEATURE_LAYER)(x)
-    logits = layers.Dense(num_classes, name="source_logits")(features)
-    return keras.Model(inputs, logits, name=MODEL_NAME)
-
-
-def _sha256(path: pathlib.Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def build(
@@ -75,13 +47,7 @@ def build(
     verbose: int = 0,
 ) -> dict:
     """Train the base on the source task, save model + card under ``out_dir``; return the card."""
-    from course_utils.notebook import setup
-
     info = setup(seed=seed, deterministic=True)
-    import keras
-
-    from course_utils.transfer.pretrained import preprocess_images
-
     per_class = check_positive_int("per_class", per_class)
     epochs = check_positive_int("epochs", epochs)
     eval_per_class = check_positive_int("eval_per_class", eval_per_class)
@@ -93,11 +59,7 @@ def build(
         eval_per_class, image_size=image_size, seed=seed + EVAL_SEED_OFFSET
     )
     model = build_base_model(image_size)
-    model.compile(
-        optimizer=keras.optimizers.Adam(2e-3),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-    )
+    compile_classifier(model, 2e-3)
     model.fit(
         preprocess_images(x_train),
         y_train,
@@ -122,7 +84,7 @@ def build(
             command += f" --{key.replace('_', '-')} {value}"
     card = {
         "model_file": model_path.name,
-        "sha256": _sha256(model_path),
+        "sha256": file_sha256(model_path),
         "description": "Small CNN pre-trained on procedural shapes; the course's offline base.",
         "source_classes": list(SOURCE_CLASSES),
         "target_classes_it_was_not_trained_on": list(TARGET_CLASSES),

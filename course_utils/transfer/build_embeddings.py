@@ -29,14 +29,13 @@ import time
 import numpy as np
 
 from course_utils.datasets.text import make_corpus
+from course_utils.paths import EMBEDDINGS_DIR
 from course_utils.transfer.embeddings import PretrainedWordEmbeddings
 from course_utils.validation import check_positive_int
 
 __all__ = ["DEFAULTS", "EMBEDDINGS_PATH", "build", "main"]
 
-EMBEDDINGS_PATH = (
-    pathlib.Path(__file__).resolve().parents[2] / "data" / "embeddings" / "course_glove_50d.txt"
-)
+EMBEDDINGS_PATH = EMBEDDINGS_DIR / "course_glove_50d.txt"
 DEFAULTS = {"n_sentences": 200_000, "dim": 50, "window": 4, "min_count": 5, "seed": 0}
 
 

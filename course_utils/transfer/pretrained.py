@@ -3,8 +3,8 @@
 ``PretrainedModel`` wraps a base network that maps preprocessed images to a feature vector: load
 it (the course's own ``data/pretrained/shapes_cnn.keras``, or a ``keras.applications`` network),
 extract features, freeze it, unfreeze its top block. ``NewTaskModel`` adds task-specific layers
-with the functional API, trains them with the base frozen, then fine-tunes the top of the base
-with a low learning rate. Taught in notebook 03; notebook 05 builds on it.
+with the functional API (``new_task.py``), trains them with the base frozen, then fine-tunes
+the top of the base with a low learning rate. Taught in notebook 03; notebook 05 builds on it.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from course_utils._tf import keras as _keras
+from course_utils.paths import PRETRAINED_DIR
 from course_utils.transfer.applications import (
     APPLICATIONS,
     build_application,
     preprocess_images,
     weights_reachable,
 )
-from course_utils.validation import check_int
 
 __all__ = [
     "APPLICATIONS",
@@ -29,34 +30,16 @@ __all__ = [
     "preprocess_images",
     "weights_reachable",
     "PretrainedModel",
-    "NewTaskModel",
-    "head_layers",
 ]
 
-DEFAULT_BASE_PATH = pathlib.Path(__file__).resolve().parents[2] / "data/pretrained/shapes_cnn.keras"
-
-
-def head_layers(features, num_classes: int, hidden_units: int, dropout: float, *, prefix: str):
-    """The task-specific layers on a feature tensor: [Dense relu] -> [Dropout] -> logits.
-
-    Shared by ``NewTaskModel`` (on the base's output) and ``TaskSpecificModel`` (on cached
-    features); layer names start with ``prefix``.
-    """
-    from keras import layers
-
-    x = features
-    if hidden_units:
-        x = layers.Dense(hidden_units, activation="relu", name=f"{prefix}_dense")(x)
-    if dropout:
-        x = layers.Dropout(dropout, name=f"{prefix}_dropout")(x)
-    return layers.Dense(num_classes, name=f"{prefix}_logits")(x)
+DEFAULT_BASE_PATH = PRETRAINED_DIR / "shapes_cnn.keras"
 
 
 class PretrainedModel:
     """A pre-trained base: preprocessed images in, one feature vector per image out."""
 
     def __init__(self, base, *, preprocessing: str = "tf", top_block: Sequence[str] = ()):
-        import keras
+        keras = _keras()
 
         if not isinstance(base, keras.Model):
             raise TypeError(f"base must be a keras.Model, got {type(base).__name__}")
@@ -83,7 +66,7 @@ class PretrainedModel:
 
         Reads the model card ``<name>.json`` next to it when present (``self.card``).
         """
-        import keras
+        keras = _keras()
 
         path = pathlib.Path(path)
         if path.suffix != ".keras":
@@ -169,7 +152,7 @@ class PretrainedModel:
 
     def preprocessing_layer(self):
         """The same scaling as a Keras layer, for end-to-end models that take raw images."""
-        from keras import layers
+        layers = _keras().layers
 
         if self.preprocessing == "tf":
             return layers.Rescaling(1.0 / 127.5, offset=-1.0, name="preprocess")
@@ -196,7 +179,7 @@ class PretrainedModel:
         ``training=False`` (keras-team/keras#20285): the trap notebook 03 shows.
         Returns the names of the layers left trainable.
         """
-        import keras
+        keras = _keras()
 
         names = tuple(layers) if layers is not None else self.top_block
         known = {layer.name for layer in self.base.layers}
@@ -228,133 +211,3 @@ class PretrainedModel:
         trainable = sum(int(np.prod(v.shape)) for v in self.base.trainable_weights)
         frozen = sum(int(np.prod(v.shape)) for v in self.base.non_trainable_weights)
         return {"trainable": trainable, "non_trainable": frozen}
-
-
-class NewTaskModel:
-    """The new task's model: raw images -> preprocessing -> frozen base -> task layers -> logits.
-
-    ``add_task_specific_layers`` builds it with the functional API; ``train`` fits the task
-    layers with the base frozen; ``fine_tune`` unfreezes the base's top block and continues with
-    a low learning rate. The output is logits: the loss uses ``from_logits=True`` and
-    ``predict_proba`` applies the softmax, once.
-    """
-
-    def __init__(
-        self,
-        pretrained: PretrainedModel,
-        num_classes: int,
-        *,
-        hidden_units: int = 32,
-        dropout: float = 0.2,
-        name: str = "new_task_model",
-    ):
-        if not isinstance(pretrained, PretrainedModel):
-            raise TypeError(
-                f"pretrained must be a PretrainedModel, got {type(pretrained).__name__}"
-            )
-        num_classes = check_int("num_classes", num_classes, minimum=2)
-        self.pretrained = pretrained
-        self.num_classes = num_classes
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self.name = name
-        self.model = None
-
-    def _head(self, features):
-        return head_layers(
-            features, self.num_classes, self.hidden_units, self.dropout, prefix="task"
-        )
-
-    def add_task_specific_layers(self):
-        """Build (once) and return the end-to-end Keras model; the base starts frozen."""
-        import keras
-
-        if self.model is None:
-            inputs = keras.Input(self.pretrained.input_shape, name="raw_image")
-            x = self.pretrained.preprocessing_layer()(inputs)
-            # training=False: the base always runs in inference mode (but see fine_tune).
-            features = self.pretrained.base(x, training=False)
-            self.model = keras.Model(inputs, self._head(features), name=self.name)
-            self.pretrained.freeze()
-        return self.model
-
-    def compile(self, learning_rate: float = 1e-3) -> None:
-        """(Re)compile: needed after every change of ``trainable`` for it to take effect."""
-        import keras
-
-        self.add_task_specific_layers().compile(
-            optimizer=keras.optimizers.Adam(learning_rate),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            metrics=["accuracy"],
-        )
-
-    def _fit(self, images, labels, *, epochs: int, batch_size: int, validation_data=None):
-        images = self.pretrained.check_images(images)
-        labels = np.asarray(labels)
-        if labels.shape != (len(images),):
-            raise ValueError(f"labels must be shaped ({len(images)},), got {labels.shape}")
-        if validation_data is not None:
-            validation_data = (self.pretrained.check_images(validation_data[0]), validation_data[1])
-        return self.model.fit(
-            images,
-            labels,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_data=validation_data,
-            verbose=0,
-        )
-
-    def train(
-        self,
-        images,
-        labels,
-        *,
-        epochs: int = 10,
-        batch_size: int = 32,
-        learning_rate: float = 1e-3,
-        validation_data=None,
-    ):
-        """Freeze the base, recompile, fit the task layers; return the Keras ``History``."""
-        self.add_task_specific_layers()
-        self.pretrained.freeze()
-        self.compile(learning_rate)
-        return self._fit(
-            images, labels, epochs=epochs, batch_size=batch_size, validation_data=validation_data
-        )
-
-    def fine_tune(
-        self,
-        images,
-        labels,
-        *,
-        epochs: int = 5,
-        batch_size: int = 32,
-        learning_rate: float = 1e-4,
-        layers: Sequence[str] | None = None,
-        keep_batchnorm_frozen: bool = True,
-        validation_data=None,
-    ):
-        """Unfreeze the base's top block, recompile with a low learning rate, fit again."""
-        self.add_task_specific_layers()
-        self.pretrained.unfreeze_top(layers, keep_batchnorm_frozen=keep_batchnorm_frozen)
-        self.compile(learning_rate)
-        return self._fit(
-            images, labels, epochs=epochs, batch_size=batch_size, validation_data=validation_data
-        )
-
-    def predict_proba(self, images, *, batch_size: int = 256) -> np.ndarray:
-        """Class probabilities (softmax of the logits)."""
-        import keras
-
-        logits = self.add_task_specific_layers().predict(
-            self.pretrained.check_images(images), batch_size=batch_size, verbose=0
-        )
-        return np.asarray(keras.ops.softmax(logits, axis=-1))
-
-    def predict(self, images, *, batch_size: int = 256) -> np.ndarray:
-        """Predicted class indices."""
-        return self.predict_proba(images, batch_size=batch_size).argmax(axis=-1)
-
-    def accuracy(self, images, labels) -> float:
-        """Fraction of ``images`` whose predicted class equals ``labels``."""
-        return float(np.mean(self.predict(images) == np.asarray(labels)))

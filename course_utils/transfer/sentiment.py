@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from course_utils.notebook import quiet_tensorflow_import
+from course_utils._tf import keras as _keras
+from course_utils._tf import tensorflow
 from course_utils.transfer.embeddings import PretrainedWordEmbeddings
 from course_utils.validation import check_positive_int
 
@@ -73,8 +74,7 @@ class SentimentAnalysisModel:
             raise ValueError(
                 f"initialization must be 'pretrained' or 'random', got {initialization!r}"
             )
-        quiet_tensorflow_import()
-        import keras
+        keras = _keras()
 
         inputs = keras.Input(shape=(), dtype="string", name="text")
         vectorize = keras.layers.TextVectorization(
@@ -109,7 +109,7 @@ class SentimentAnalysisModel:
         self._compile()
 
     def _compile(self, learning_rate: float = 0.01) -> None:
-        import keras
+        keras = _keras()
 
         self.model.compile(
             optimizer=keras.optimizers.Adam(learning_rate),
@@ -125,12 +125,12 @@ class SentimentAnalysisModel:
             raise ValueError("texts is empty")
         if labels is None:
             return np.asarray(texts, dtype=object)
-        labels = np.asarray(labels)
-        if labels.shape != (len(texts),) or not np.isin(labels, (0, 1)).all():
+        array = np.asarray(labels)
+        if array.shape != (len(texts),) or not np.isin(array, (0, 1)).all():
             raise ValueError(
-                f"labels must be {len(texts)} values in {{0, 1}} (one per text), got {labels!r}"
+                f"labels must be {len(texts)} values in {{0, 1}} (one per text), got {array!r}"
             )
-        return labels.astype("float32")
+        return array.astype("float32")
 
     def train(
         self,
@@ -147,7 +147,7 @@ class SentimentAnalysisModel:
         ``fit`` call over a repeated ``tf.data`` pipeline: Keras' fixed cost per epoch is
         paid once. Returns the final training loss and the training accuracy after fitting.
         """
-        import tensorflow as tf
+        tf = tensorflow()
 
         y = self._check(texts, labels)
         x = self._check(texts)
@@ -166,7 +166,7 @@ class SentimentAnalysisModel:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of "positive" for each text, shape ``(len(texts),)``."""
-        import tensorflow as tf
+        tf = tensorflow()
 
         x = self._check(texts)
         return self.model(tf.constant(list(x)), training=False).numpy().reshape(-1)
@@ -205,8 +205,7 @@ class SentimentAnalysisModel:
         path = pathlib.Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such model file")
-        quiet_tensorflow_import()
-        import keras
+        keras = _keras()
 
         instance = cls.__new__(cls)
         instance.model = keras.models.load_model(path, safe_mode=True)
@@ -227,7 +226,7 @@ def compare_embeddings(
     ``train`` and ``test`` have ``.texts`` and ``.labels`` (``course_utils.datasets.text``).
     Used by notebook 04's measurement and its widget (labelled-set size -> accuracy).
     """
-    import keras
+    keras = _keras()
 
     results: dict[str, list[float]] = {"pretrained (frozen)": [], "random (trainable)": []}
     for seed in seeds:

@@ -58,6 +58,14 @@ LAB_SETTINGS = {
 }
 
 
+def pytest_collection_modifyitems(items):
+    """Every test in this folder is a browser test: `pytest -m "not browser"` leaves them out."""
+    here = pathlib.Path(__file__).resolve().parent
+    for item in items:
+        if here in item.path.resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
 def _unavailable(reason: str):
     if os.environ.get("CI"):
         pytest.fail(f"{reason}; CI must run the browser test: {HOW_TO_ENABLE}", pytrace=False)

@@ -19,8 +19,8 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 
-import course_utils.checkpoints  # noqa: E402, F401  (imports TensorFlow; runs no op)
-import tests.checkpoints.helpers  # noqa: E402, F401
+import course_utils.checkpoints  # noqa: F401  (imports TensorFlow; runs no op)
+import tests.checkpoints.helpers  # noqa: F401
 
 
 def child(root: str, log: str) -> None:

@@ -18,7 +18,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 
-from course_utils.notebook import setup  # noqa: E402
+from course_utils.notebook import setup
 
 setup(seed=0, deterministic=True)
 

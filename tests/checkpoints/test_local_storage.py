@@ -14,7 +14,7 @@ import pytest
 
 from course_utils.checkpoints import CheckpointManager, CheckpointPolicy, LocalStorage
 from course_utils.checkpoints import local_storage as local_storage_module
-from course_utils.checkpoints import manager as manager_module
+from course_utils.checkpoints import records as records_module
 
 from .helpers import expected_weight, make_state, set_weights_for_step, weights
 
@@ -47,7 +47,7 @@ def _patch_stage(stage, monkeypatch, state, storage):
     if stage == "state.write":
         monkeypatch.setattr(state, "write", _boom)
     elif stage == "write_manifest":
-        monkeypatch.setattr(manager_module, "write_manifest", _boom)
+        monkeypatch.setattr(records_module, "write_manifest", _boom)
     elif stage == "_fsync_path":
         real_fsync = local_storage_module._fsync_path
 

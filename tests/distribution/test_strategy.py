@@ -26,7 +26,7 @@ SCRIPT = textwrap.dedent(
     from course_utils.distribution import (
         DistributedTrainer, make_strategy, measure_throughput, replica_experiment, split_cpu,
         is_chief)
-    from course_utils.distribution.worker_main import build_model, make_data
+    from course_utils.distribution.demo import build_model, make_data
 
     x, y = make_data(256)
     loss = keras.losses.BinaryCrossentropy(from_logits=True)

@@ -6,11 +6,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from course_utils.rollback import compare_strategies, default_dataset, rollback_run  # noqa: E402
-from course_utils.rollback.plots import plot_boundary, plot_loss  # noqa: E402
+from course_utils.rollback import compare_strategies, default_dataset, rollback_run
+from course_utils.rollback.plots import plot_boundary, plot_loss
 
 
 def test_rollback_run_is_cached_and_summarised():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 
 import numpy as np
@@ -17,8 +16,8 @@ setup(seed=0)
 import keras  # noqa: E402  (after setup, which imports TensorFlow quietly)
 
 from course_utils.datasets.images import SOURCE_CLASSES, source_task, target_task  # noqa: E402
-from course_utils.transfer import NewTaskModel, PretrainedModel, build_base  # noqa: E402  # noqa: E402
-from course_utils.transfer import applications as applications_module
+from course_utils.transfer import NewTaskModel, PretrainedModel, build_base  # noqa: E402
+from course_utils.transfer import applications as applications_module  # noqa: E402
 from course_utils.transfer.pretrained import DEFAULT_BASE_PATH, preprocess_images  # noqa: E402
 
 CARD_PATH = DEFAULT_BASE_PATH.with_suffix(".json")
@@ -73,10 +72,7 @@ def test_build_command_writes_a_loadable_base_and_card_deterministically(tmp_pat
     assert loaded.card == cards[0] and loaded.feature_dim == 64
 
 
-@pytest.mark.skipif(
-    os.environ.get("COURSE_SLOW_TESTS") != "1",
-    reason="re-runs the full build (about a minute); set COURSE_SLOW_TESTS=1 to run it",
-)
+@pytest.mark.slow  # re-runs the full build (about a minute)
 def test_full_build_reproduces_the_shipped_accuracy_within_the_card_tolerance(tmp_path):
     shipped = json.loads(CARD_PATH.read_text(encoding="utf-8"))
     rebuilt = build_base.build(

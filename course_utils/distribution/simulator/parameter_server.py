@@ -12,10 +12,10 @@ from __future__ import annotations
 import queue
 import time
 
-from course_utils.distribution.simulator_partition import DataPartitioner
-from course_utils.distribution.simulator_results import RunResult, UpdateRecord
-from course_utils.distribution.simulator_server import CentralServer
-from course_utils.distribution.simulator_worker import WorkerFailure
+from course_utils.distribution.simulator.partitioner import DataPartitioner
+from course_utils.distribution.simulator.results import SimulationResult, UpdateRecord
+from course_utils.distribution.simulator.server import CentralServer
+from course_utils.distribution.simulator.worker import WorkerFailure
 
 __all__ = ["ParameterServer"]
 
@@ -31,7 +31,7 @@ class ParameterServer(CentralServer):
     gradient it was computing is lost).
     """
 
-    def _run(self, rounds: int, result: RunResult) -> None:
+    def _run(self, rounds: int, result: SimulationResult) -> None:
         steps = dict.fromkeys(range(self.num_workers), 0)
         in_flight: dict[int, tuple[int, float]] = {}  # task id -> (worker index, deadline)
         for index in range(self.num_workers):

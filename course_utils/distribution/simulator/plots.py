@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
-from matplotlib.patches import Patch
+from typing import TYPE_CHECKING
 
-from course_utils.distribution.simulator_events import (
+from course_utils.distribution.simulator.events import (
     EventLog,
     barrier_spans,
     failed_spans,
     worker_spans,
 )
-from course_utils.distribution.simulator_results import RunResult
+from course_utils.distribution.simulator.results import SimulationResult
+
+if TYPE_CHECKING:
+    import matplotlib.pyplot as plt
 
 __all__ = ["plot_gantt", "plot_schedule"]
 
@@ -21,6 +23,9 @@ def plot_gantt(log: EventLog, ax: plt.Axes | None = None, *, title: str = "worke
     time spent waiting at the barrier, a red bar for work that failed or hung (until the server
     noticed), and a dashed line at each server update. Returns ``ax``.
     """
+    import matplotlib.pyplot as plt  # on first plot: importing the simulator stays fast
+    from matplotlib.patches import Patch
+
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3))
     compute, waits, failed = worker_spans(log), barrier_spans(log), failed_spans(log)
@@ -55,8 +60,10 @@ def plot_gantt(log: EventLog, ax: plt.Axes | None = None, *, title: str = "worke
     return ax
 
 
-def plot_schedule(result: RunResult, *, title: str = "") -> plt.Figure:
+def plot_schedule(result: SimulationResult, *, title: str = "") -> plt.Figure:
     """Gantt chart plus round times (synchronous) or staleness per update (asynchronous)."""
+    import matplotlib.pyplot as plt
+
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.2), width_ratios=(2.2, 1))
     plot_gantt(result.log, left, title=title or "workers over time")
     if result.rounds:

@@ -7,15 +7,16 @@ On top of the lecture's concept mode (work is a sleep) there is a real mode (log
 gradients with NumPy), stragglers, asynchronous updates (``ParameterServer``), faults and their
 recovery, and an event log for tracing every step.
 
-The classes live in small ``simulator_*`` modules next to this one; import them from here::
+The classes live in one small module each (partitioner, server, worker, parameter_server,
+work, events, results, measure, plots); import them from here or from
+``course_utils.distribution``::
 
     from course_utils.distribution.simulator import CentralServer, SimulatedWork
 """
 
 from __future__ import annotations
 
-from course_utils.distribution.simulator_async import ParameterServer
-from course_utils.distribution.simulator_events import (
+from course_utils.distribution.simulator.events import (
     Event,
     EventLog,
     Span,
@@ -23,26 +24,32 @@ from course_utils.distribution.simulator_events import (
     failed_spans,
     worker_spans,
 )
-from course_utils.distribution.simulator_measure import (
+from course_utils.distribution.simulator.measure import (
     measure_coordination_overhead,
     measure_thread_speedup,
     simulate_schedule,
 )
-from course_utils.distribution.simulator_partition import DataPartitioner
-from course_utils.distribution.simulator_plots import plot_gantt, plot_schedule
-from course_utils.distribution.simulator_results import RoundRecord, RunResult, UpdateRecord
-from course_utils.distribution.simulator_server import CentralServer
-from course_utils.distribution.simulator_work import (
+from course_utils.distribution.simulator.parameter_server import ParameterServer
+from course_utils.distribution.simulator.partitioner import DataPartitioner
+from course_utils.distribution.simulator.plots import plot_gantt, plot_schedule
+from course_utils.distribution.simulator.results import (
+    RoundRecord,
+    RunResult,
+    SimulationResult,
+    UpdateRecord,
+)
+from course_utils.distribution.simulator.server import CentralServer
+from course_utils.distribution.simulator.work import (
     Ack,
     LogisticGradientWork,
     SimulatedWork,
     Task,
     full_batch_gradient_descent,
     logistic_gradient,
-    logistic_loss,
     make_logistic_data,
+    numpy_logistic_loss,
 )
-from course_utils.distribution.simulator_worker import Fault, Worker, WorkerFailure
+from course_utils.distribution.simulator.worker import Fault, Worker, WorkerFailure
 
 __all__ = [
     "Ack",
@@ -54,7 +61,8 @@ __all__ = [
     "LogisticGradientWork",
     "ParameterServer",
     "RoundRecord",
-    "RunResult",
+    "RunResult",  # = SimulationResult, the name in notebook 07's UML
+    "SimulationResult",
     "SimulatedWork",
     "Span",
     "Task",
@@ -65,7 +73,7 @@ __all__ = [
     "failed_spans",
     "full_batch_gradient_descent",
     "logistic_gradient",
-    "logistic_loss",
+    "numpy_logistic_loss",
     "make_logistic_data",
     "measure_coordination_overhead",
     "measure_thread_speedup",

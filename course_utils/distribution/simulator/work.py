@@ -23,7 +23,7 @@ __all__ = [
     "SimulatedWork",
     "LogisticGradientWork",
     "make_logistic_data",
-    "logistic_loss",
+    "numpy_logistic_loss",
     "logistic_gradient",
     "full_batch_gradient_descent",
 ]
@@ -86,14 +86,14 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # the same function, without overflow warnings
 
 
-def logistic_loss(weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+def numpy_logistic_loss(weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
     """Mean binary cross-entropy of the logistic-regression model ``sigmoid(x @ weights)``."""
     z = x @ weights
     return float(np.mean(np.logaddexp(0.0, z) - y * z))
 
 
 def logistic_gradient(weights: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Gradient of ``logistic_loss`` (a mean over the rows given); zeros for zero rows."""
+    """Gradient of ``numpy_logistic_loss`` (a mean over the rows given); zeros for zero rows."""
     if len(y) == 0:
         return np.zeros_like(weights)
     return x.T @ (_sigmoid(x @ weights) - y) / len(y)
@@ -122,7 +122,7 @@ class LogisticGradientWork:
 
     def loss(self, weights: np.ndarray) -> float:
         """The loss on all rows (what the server reports after each update)."""
-        return logistic_loss(weights, self.x, self.y)
+        return numpy_logistic_loss(weights, self.x, self.y)
 
     def __call__(self, task: Task, stop: threading.Event) -> np.ndarray:
         if task.weights is None:

@@ -14,14 +14,15 @@ import queue
 import threading
 import time
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 
-from course_utils.distribution.simulator_events import EventLog
-from course_utils.distribution.simulator_partition import DataPartitioner
-from course_utils.distribution.simulator_results import RoundRecord, RunResult
-from course_utils.distribution.simulator_work import Ack, Task, Work
-from course_utils.distribution.simulator_worker import Fault, Worker, WorkerFailure
+from course_utils.distribution.simulator.events import EventLog
+from course_utils.distribution.simulator.partitioner import DataPartitioner
+from course_utils.distribution.simulator.results import RoundRecord, SimulationResult
+from course_utils.distribution.simulator.work import Ack, Task, Work
+from course_utils.distribution.simulator.worker import Fault, Worker, WorkerFailure
 from course_utils.validation import (
     check_bool,
     check_float,
@@ -100,10 +101,10 @@ class CentralServer:
         self._task_ids = itertools.count()
 
     # -- the life cycle: start, run, always shut down ---------------------------------------
-    def run(self, rounds: int) -> RunResult:
+    def run(self, rounds: int) -> SimulationResult:
         """Run ``rounds`` rounds (threads start here and are always joined before returning)."""
         rounds = check_positive_int("rounds", rounds)
-        result = RunResult(self.version, self.weights, self.log)
+        result = SimulationResult(self.version, self.weights, self.log)
         self._start()
         try:
             self._run(rounds, result)
@@ -144,7 +145,7 @@ class CentralServer:
         return leaked
 
     # -- one synchronous round ---------------------------------------------------------------
-    def _run(self, rounds: int, result: RunResult) -> None:
+    def _run(self, rounds: int, result: SimulationResult) -> None:
         for r in range(1, rounds + 1):
             result.rounds.append(self._round(r))
 
@@ -203,7 +204,7 @@ class CentralServer:
                 pending.get(i) if i in failures else _EMPTY for i in range(len(self.workers))
             ]
             self.partitions, _ = DataPartitioner.reassign(self.partitions, sorted(self.dead))
-            _, extra = DataPartitioner.reassign(orphans, sorted(self.dead))
+            _, extra = DataPartitioner.reassign(cast(list[np.ndarray], orphans), sorted(self.dead))
             pending = {i: extra[i] for i in range(self.num_workers) if len(extra[i])}
             alive = [i for i in alive if i not in self.dead]
             self.log.record(

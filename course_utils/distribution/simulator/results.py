@@ -6,9 +6,9 @@ import dataclasses
 
 import numpy as np
 
-from course_utils.distribution.simulator_events import EventLog
+from course_utils.distribution.simulator.events import EventLog
 
-__all__ = ["RoundRecord", "UpdateRecord", "RunResult"]
+__all__ = ["RoundRecord", "UpdateRecord", "SimulationResult", "RunResult"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +35,7 @@ class UpdateRecord:
 
 
 @dataclasses.dataclass
-class RunResult:
+class SimulationResult:
     """What ``run`` returns: final version and weights, per-round/update records, the log."""
 
     version: int
@@ -49,3 +49,7 @@ class RunResult:
     @property
     def round_seconds(self) -> list[float]:
         return [r.seconds for r in self.rounds]
+
+
+# The name in notebook 07's UML; ``course_utils.rollback.RunResult`` (notebook 02) is another class.
+RunResult = SimulationResult

@@ -17,8 +17,8 @@ import dataclasses
 import queue
 import threading
 
-from course_utils.distribution.simulator_events import EventLog
-from course_utils.distribution.simulator_work import Ack, Stopped, Task, Work
+from course_utils.distribution.simulator.events import EventLog
+from course_utils.distribution.simulator.work import Ack, Stopped, Task, Work
 from course_utils.validation import check_float, check_int
 
 __all__ = ["Fault", "Worker", "WorkerFailure"]

@@ -12,10 +12,10 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from course_utils.distribution.simulator_async import ParameterServer
-from course_utils.distribution.simulator_results import RunResult
-from course_utils.distribution.simulator_server import CentralServer
-from course_utils.distribution.simulator_work import (
+from course_utils.distribution.simulator.parameter_server import ParameterServer
+from course_utils.distribution.simulator.results import SimulationResult
+from course_utils.distribution.simulator.server import CentralServer
+from course_utils.distribution.simulator.work import (
     LogisticGradientWork,
     SimulatedWork,
     make_logistic_data,
@@ -106,7 +106,7 @@ def _measure_in_subprocess(
             env[name] = str(threads)
     code = (
         "import json, sys\n"
-        "from course_utils.distribution.simulator_measure import measure_thread_speedup\n"
+        "from course_utils.distribution.simulator.measure import measure_thread_speedup\n"
         f"r = measure_thread_speedup({list(worker_counts)!r}, num_items={num_items}, "
         f"num_features={num_features}, rounds={rounds}, trials={trials})\n"
         "print(json.dumps(r))\n"
@@ -127,7 +127,7 @@ def simulate_schedule(
     rounds: int = 3,
     batches_per_worker: int = 2,
     seconds_per_batch: float = 0.01,
-) -> RunResult:
+) -> SimulationResult:
     """Concept-mode run with the last worker as a straggler (the widget of notebook 07).
 
     ``mode="sync"`` uses ``CentralServer`` (a barrier every round), ``"async"`` the

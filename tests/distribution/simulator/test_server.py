@@ -1,4 +1,4 @@
-"""CentralServer and ParameterServer: rounds, real mode, stragglers, faults (notebook 07)."""
+"""CentralServer: rounds, real mode, stragglers, faults and their recovery (notebook 07)."""
 
 from __future__ import annotations
 
@@ -12,33 +12,16 @@ from course_utils.distribution.simulator import (
     CentralServer,
     Fault,
     LogisticGradientWork,
-    ParameterServer,
     SimulatedWork,
     WorkerFailure,
     barrier_spans,
-    failed_spans,
     full_batch_gradient_descent,
-    make_logistic_data,
-    measure_coordination_overhead,
-    measure_thread_speedup,
-    plot_schedule,
-    simulate_schedule,
     worker_spans,
 )
 
+from .helpers import LR, STEPS, assert_no_thread_left
+
 matplotlib.use("Agg")
-LR, STEPS = 0.5, 8
-
-
-@pytest.fixture(scope="module")
-def data():
-    return make_logistic_data(203, 4, seed=7)  # 203 rows: uneven partitions for most K
-
-
-def assert_no_thread_left(server):
-    assert server.workers, "the server never started its workers"
-    alive = [w.name for w in server.workers if w.is_alive()]
-    assert alive == [], f"threads left running: {alive}"
 
 
 def test_version_increments_once_per_round():
@@ -155,32 +138,6 @@ def test_straggler_sets_the_round_time():
     assert waits and all(s.seconds > 0 for s in waits)
 
 
-def test_async_records_staleness_and_converges(data):
-    x, y = data
-    work = LogisticGradientWork(x, y)
-    server = ParameterServer(4, work, learning_rate=LR, stragglers={3: 0.02})
-    result = server.run(STEPS)
-    assert len(result.updates) == result.version == 4 * STEPS
-    assert [u.update for u in result.updates] == list(range(1, 4 * STEPS + 1))
-    assert all(u.staleness >= 0 for u in result.updates)
-    assert max(u.staleness for u in result.updates if u.worker == "worker-3") >= 1
-    assert result.updates[-1].loss < work.loss(np.zeros(x.shape[1]))
-    assert_no_thread_left(server)
-
-
-def test_async_failure_is_reported_or_reassigned(data):
-    server = ParameterServer(3, LogisticGradientWork(*data), faults={1: Fault("raise", 2)})
-    with pytest.raises(WorkerFailure, match="worker-1 failed in round 2"):
-        server.run(4)
-    assert_no_thread_left(server)
-    server = ParameterServer(
-        3, LogisticGradientWork(*data), faults={1: Fault("hang", 2)}, timeout=0.3, reassign=True
-    )
-    result = server.run(4)
-    assert result.failed == ["worker-1"] and len(result.updates) == 4 + 4 + 1
-    assert_no_thread_left(server)
-
-
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
@@ -218,69 +175,3 @@ def test_server_arguments_of_the_wrong_type_raise_type_error(kwargs, match):
         CentralServer(2, SimulatedWork(0), num_items=2).run(1.0)
     with pytest.raises(TypeError, match="Fault round must be an int"):
         Fault("raise", True)
-
-
-def test_bad_run_and_fault_arguments_raise():
-    with pytest.raises(ValueError, match="rounds"):
-        CentralServer(2, SimulatedWork(0), num_items=2).run(0)
-    with pytest.raises(ValueError, match="num_items is required"):
-        CentralServer(2, SimulatedWork(0))
-    with pytest.raises(ValueError, match="kind"):
-        Fault("explode")
-    with pytest.raises(ValueError, match="round"):
-        Fault("raise", 0)
-    with pytest.raises(ValueError, match="seconds_per_batch"):
-        SimulatedWork(-1)
-    with pytest.raises(ValueError, match="x must be 2-D"):
-        LogisticGradientWork(np.zeros(3), np.zeros(3))
-
-
-@pytest.mark.parametrize("mode", ["sync", "async"])
-def test_widget_function_runs_and_plots(mode):
-    result = simulate_schedule(3, 0.03, mode, rounds=2)
-    assert result.version == (2 if mode == "sync" else 6)
-    assert result.leaked_threads == []
-    fig = plot_schedule(result)
-    assert len(fig.axes) == 2
-    matplotlib.pyplot.close(fig)
-    with pytest.raises(ValueError, match="mode"):
-        simulate_schedule(mode="both")
-
-
-def test_measurements_return_one_positive_time_per_worker_count():
-    overhead = measure_coordination_overhead((1, 4), rounds=3, trials=2)
-    speed = measure_thread_speedup((1, 2), num_items=2000, num_features=4, rounds=2, trials=1)
-    for table in (overhead, speed):
-        assert list(table) == sorted(table) and all(v > 0 for v in table.values())
-
-
-def test_failed_work_is_drawn_until_the_server_noticed():
-    server = CentralServer(
-        3,
-        SimulatedWork(0.005),
-        num_items=3,
-        faults={1: Fault("hang", 2)},
-        timeout=0.2,
-        reassign=True,
-    )
-    result = server.run(3)
-    (span,) = failed_spans(result.log)
-    noticed = result.log.select(kind="failure")[0].t
-    assert (span.actor, span.round, span.end) == ("worker-1", 2, noticed)
-    assert span.seconds >= 0.2
-    fig = plot_schedule(result)
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert "failed / hung" in labels and "idle at barrier" in labels
-    matplotlib.pyplot.close(fig)
-
-
-def test_faults_must_be_fault_objects():
-    with pytest.raises(TypeError, match="Fault"):
-        CentralServer(2, SimulatedWork(0), num_items=2, faults={0: "raise"})
-
-
-def test_measurements_reject_bad_counts():
-    with pytest.raises(ValueError, match="trials"):
-        measure_coordination_overhead((1,), trials=0)
-    with pytest.raises(ValueError, match="rounds"):
-        measure_thread_speedup((1,), num_items=10, rounds=0)
