@@ -99,7 +99,11 @@ def write_course_config(course_root: pathlib.Path) -> pathlib.Path:
     config.write_text(
         "c = get_config()  # noqa: F821\n"
         f"load_subconfig({str(CONFIG)!r})  # noqa: F821\n"
-        f"c.CourseDirectory.root = {str(course_root)!r}\n",
+        f"c.CourseDirectory.root = {str(course_root)!r}\n"
+        # Kernels talk over Unix sockets in the course folder, not TCP ports: several gradings
+        # (and other Jupyter kernels) starting at once cannot race for the same ports.
+        "c.KernelManager.transport = 'ipc'\n"
+        f"c.KernelManager.ip = {str(course_root / 'kernel')!r}\n",  # an absolute socket path
         encoding="utf-8",
     )
     return config
