@@ -57,6 +57,7 @@ release: $(STAMP)
 data: $(STAMP)
 	$(BIN)/python -m course_utils.transfer.build_base
 	$(BIN)/python -m course_utils.transfer.build_embeddings
+	$(BIN)/python -m course_utils.datasets.driving_base
 
 ## The course benchmark: each notebook's time, the test suite's, and every pattern benchmark
 ## (python -m benchmarks.checkpoints / distribution / simulator: ratios to a same-run baseline).

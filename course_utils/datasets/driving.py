@@ -28,6 +28,8 @@ import dataclasses
 
 import numpy as np
 
+from course_utils.validation import check_float, check_int
+
 __all__ = [
     "LIDAR_MAX_RANGE",
     "LIDAR_FIELD_OF_VIEW",
@@ -83,8 +85,7 @@ class DrivingData:
 
 
 def _check_int(name: str, value, minimum: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    check_int(name, value, minimum=minimum)
 
 
 def _coverage(distance_px, half_width_px):
@@ -169,8 +170,7 @@ def make_driving_data(
     _check_int("n", n, 1)
     _check_int("image_size", image_size, 16)
     _check_int("lidar_beams", lidar_beams, 4)
-    if not 0.0 <= ahead_rate <= 1.0:
-        raise ValueError(f"ahead_rate must be a share in [0, 1], got {ahead_rate!r}")
+    check_float("ahead_rate", ahead_rate, minimum=0.0, maximum=1.0)
     rng = np.random.default_rng(seed)
     scene = {
         "curvature": rng.uniform(-0.015, 0.015, n),  # 1/m: radius 67 m or more

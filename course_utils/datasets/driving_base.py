@@ -31,6 +31,8 @@ import time
 import numpy as np
 
 from course_utils.datasets.driving import DrivingData, make_driving_data
+from course_utils.paths import PRETRAINED_DIR
+from course_utils.validation import check_int, check_positive_int
 
 __all__ = [
     "DEFAULT_DIR",
@@ -43,7 +45,7 @@ __all__ = [
     "main",
 ]
 
-DEFAULT_DIR = pathlib.Path(__file__).resolve().parents[2] / "data" / "pretrained"
+DEFAULT_DIR = PRETRAINED_DIR  # data/pretrained/, shipped in the wheel too (course_utils/paths.py)
 MODEL_NAME = "road_cnn"
 LANE_DISTANCES_M = (4.0, 8.0, 16.0, 32.0)
 EVAL_SEED_OFFSET = 10_000
@@ -172,10 +174,8 @@ def build(
     verbose: int = 0,
 ) -> dict:
     """Train the road base on the lane-line task, save model and cards; return the card."""
-    if isinstance(scenes, bool) or not isinstance(scenes, int) or scenes < 64:
-        raise ValueError(f"scenes must be an int >= 64, got {scenes!r}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    check_int("scenes", scenes, minimum=64)
+    check_positive_int("epochs", epochs)
     from course_utils.notebook import setup
 
     info = setup(seed=seed, deterministic=True)
