@@ -1,11 +1,11 @@
-"""Give every notebook cell RISE slide metadata, by simple rules, so a lecturer can present it.
+"""Give every notebook cell slide metadata, by simple rules, so a lecturer can present it.
 
     python -m tools.slides notebooks                 # update every notebook below notebooks/
     python -m tools.slides notebooks/01_checkpoints.ipynb
     python -m tools.slides --check notebooks         # exit 1 if a notebook is not up to date
 
-The rules (JupyterLab's RISE extension, ``jupyterlab-rise``, reads
-``cell.metadata.slideshow.slide_type``):
+The lecture-mode presenter, ``jupyterlab-deck`` (README, "Presenting a notebook"), reads
+``cell.metadata.slideshow.slide_type``, as nbconvert and ``jupyterlab-rise`` do. The rules:
 
 - the first cell (the title) starts the deck: ``slide``;
 - a markdown cell whose first line is a ``#`` or ``##`` heading starts a new ``slide``;
@@ -13,7 +13,9 @@ The rules (JupyterLab's RISE extension, ``jupyterlab-rise``, reads
 - the setup cell (``from course_utils.notebook import setup``) and cells that only import are
   ``skip``: the audience does not need them;
 - a code cell longer than ``LONG_CELL_LINES`` lines gets its own ``subslide``;
-- everything else continues the current slide (``-``).
+- everything else continues the current slide (``-``): its ``slideshow`` carries no
+  ``slide_type``, which nbformat, nbconvert and RISE read as ``-``. jupyterlab-deck 0.2.0 knows
+  only the missing value: a cell marked ``"-"`` explicitly is never shown on its slides.
 
 Only cell metadata changes; sources and outputs are left as they are. Running the command twice
 changes nothing the second time. Stored outputs survive ``tools/run_notebooks.py`` as well.
@@ -32,15 +34,18 @@ from tools.run_notebooks import notebook_paths
 
 __all__ = [
     "LONG_CELL_LINES",
+    "CONTINUE",
     "SETUP_IMPORT",
     "SLIDE_TYPES",
     "apply_rules",
     "is_import_only",
     "main",
     "slide_type",
+    "stored_slide_type",
 ]
 
 SLIDE_TYPES = ("slide", "subslide", "fragment", "skip", "notes", "-")
+CONTINUE = "-"  # continue the current slide: written as no ``slide_type`` at all
 SETUP_IMPORT = "from course_utils.notebook import setup"
 LONG_CELL_LINES = 25
 
@@ -89,8 +94,20 @@ def slide_type(cell: dict, index: int) -> str:
     return "-"
 
 
+def stored_slide_type(cell: dict) -> str:
+    """The slide type ``cell`` carries: its ``slideshow.slide_type``, ``-`` when it has none."""
+    slideshow = cell.get("metadata", {}).get("slideshow")
+    if not isinstance(slideshow, dict):
+        return CONTINUE
+    return slideshow.get("slide_type", CONTINUE)
+
+
 def apply_rules(notebook: dict) -> int:
-    """Set ``metadata.slideshow.slide_type`` on every cell; return how many cells changed."""
+    """Write every cell's slide type into ``metadata.slideshow``; return how many cells changed.
+
+    Every cell gets a ``slideshow`` entry; a cell that continues its slide gets no
+    ``slide_type`` in it (see the module's docstring), an explicit ``"-"`` is removed.
+    """
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise TypeError("apply_rules expects a notebook (a dict with a 'cells' list)")
     changed = 0
@@ -98,8 +115,14 @@ def apply_rules(notebook: dict) -> int:
         wanted = slide_type(cell, index)
         metadata = cell.setdefault("metadata", {})
         slideshow = metadata.get("slideshow")
-        if not isinstance(slideshow, dict) or slideshow.get("slide_type") != wanted:
-            metadata["slideshow"] = {**(slideshow or {}), "slide_type": wanted}
+        if not isinstance(slideshow, dict):
+            slideshow = {}
+        if wanted == CONTINUE:
+            updated = {key: value for key, value in slideshow.items() if key != "slide_type"}
+        else:
+            updated = {**slideshow, "slide_type": wanted}
+        if metadata.get("slideshow") != updated:
+            metadata["slideshow"] = updated
             changed += 1
     return changed
 
@@ -117,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         changed = apply_rules(notebook)
         counts: dict[str, int] = {}
         for cell in notebook.cells:
-            kind = cell.metadata["slideshow"]["slide_type"]
+            kind = stored_slide_type(cell)
             counts[kind] = counts.get(kind, 0) + 1
         summary = ", ".join(f"{counts[k]} {k}" for k in SLIDE_TYPES if k in counts)
         if changed and args.check:

@@ -61,8 +61,7 @@ few_shot_head.train_on_features(pool_features, y_pool, steps=600, learning_rate=
             "measures the accuracy with preprocessing a second time",
             _EX3_HEAD
             + "raw_logits = fresh_base.classifier.predict(fresh_base.preprocess(x_fresh), "
-            "verbose=0)\n"
-            + _EX3_TAIL,
+            "verbose=0)\n" + _EX3_TAIL,
         ),
         (
             "scales the pixels to [0, 1] (x / 255): another preprocessing, not the raw pixels",

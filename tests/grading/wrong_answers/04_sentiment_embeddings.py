@@ -37,14 +37,12 @@ WRONG_ANSWERS = {
     "ex2-answer": [
         (
             "unknown words get all-zero rows (the default oov='zeros')",
-            _EX2_HEAD
-            + "review_vocabulary = list(dict.fromkeys(tokenize(exercise_review)))\n"
+            _EX2_HEAD + "review_vocabulary = list(dict.fromkeys(tokenize(exercise_review)))\n"
             "review_matrix = embeddings.embedding_matrix(review_vocabulary)\n" + _EX2_TAIL,
         ),
         (
             "the vocabulary keeps the review's capitals (split on spaces, punctuation removed)",
-            _EX2_HEAD
-            + 'review_vocabulary = list(dict.fromkeys(exercise_review.replace(";", "")'
+            _EX2_HEAD + 'review_vocabulary = list(dict.fromkeys(exercise_review.replace(";", "")'
             '.replace("!", "").split()))\n'
             'review_matrix = embeddings.embedding_matrix(review_vocabulary, oov="random", seed=0)\n'
             + _EX2_TAIL,

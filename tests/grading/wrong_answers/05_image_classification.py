@@ -29,14 +29,12 @@ WRONG_ANSWERS = {
     "ex1-answer": [
         (
             "precision instead of recall: divides by the column sums (predicted counts)",
-            _EX1_HEAD
-            + "class_recall = np.diag(confusion) / confusion.sum(axis=0)\n"
+            _EX1_HEAD + "class_recall = np.diag(confusion) / confusion.sum(axis=0)\n"
             "hardest_class = TARGET_CLASSES[int(np.argmin(class_recall))]\n" + _EX1_TAIL,
         ),
         (
             "argmax: names the easiest class, not the hardest",
-            _EX1_HEAD
-            + "class_recall = np.diag(confusion) / confusion.sum(axis=1)\n"
+            _EX1_HEAD + "class_recall = np.diag(confusion) / confusion.sum(axis=1)\n"
             "hardest_class = TARGET_CLASSES[int(np.argmax(class_recall))]\n" + _EX1_TAIL,
         ),
     ],

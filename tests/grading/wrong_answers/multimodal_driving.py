@@ -36,7 +36,7 @@ _RUN_HEAD = """def new_driving_run(checkpoint_dir):
     # (model, manager): everything made inside strategy.scope(); checkpoints in checkpoint_dir.
 """
 
-_TRAIN_OK = '''
+_TRAIN_OK = """
 
 def train_driving(model, manager, total_epochs):
     # From manager.state.epoch_number up to total_epochs: fit one epoch, count, checkpoint.
@@ -54,7 +54,7 @@ def train_driving(model, manager, total_epochs):
 
 driving_model, driving_manager = new_driving_run(RUN_DIR)
 train_driving(driving_model, driving_manager, EPOCHS)
-'''
+"""
 
 _RESUME_HEAD = """def resume_driving(checkpoint_dir, total_epochs):
     # A new run over checkpoint_dir that continues from its latest checkpoint.
