@@ -1,8 +1,9 @@
-"""Lecture mode: every notebook carries RISE slide metadata a lecturer can present from.
+"""Lecture mode: every notebook carries slide metadata a lecturer can present from.
 
 The metadata is written by ``python -m tools.slides notebooks``; these tests check that each
-notebook has it (every cell typed, the title and every ``## `` section start a slide, the setup
-cell is hidden) and that the tool's rules do what its documentation says.
+notebook has it (every cell has a ``slideshow`` entry, the title and every ``## `` section start a
+slide, the setup cell is hidden, no cell is marked ``"-"``, which jupyterlab-deck would never
+show) and that the tool's rules do what its documentation says.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(
     path for path in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in path.parts
 )
-FIX = "run `python -m tools.slides notebooks` to add it"
+FIX = "run `python -m tools.slides notebooks` (make slides) to update it"
 
 
 def _source(cell: dict) -> str:
@@ -28,15 +29,22 @@ def _source(cell: dict) -> str:
     return "".join(source) if isinstance(source, list) else source
 
 
-def _slide_type(cell: dict) -> str | None:
-    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
+def _slide_type(cell: dict) -> str:
+    return slides.stored_slide_type(cell)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_notebook_can_be_presented_as_slides(path):
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    missing = [i for i, cell in enumerate(cells) if _slide_type(cell) is None]
+    missing = [i for i, cell in enumerate(cells) if "slideshow" not in cell.get("metadata", {})]
     assert not missing, f"{path.name}: cells {missing} have no slide metadata: {FIX}"
+    # jupyterlab-deck shows a cell that continues its slide only when it has no slide_type.
+    dashes = [
+        i
+        for i, cell in enumerate(cells)
+        if cell.get("metadata", {}).get("slideshow", {}).get("slide_type") == slides.CONTINUE
+    ]
+    assert not dashes, f"{path.name}: cells {dashes} are marked '-' and never shown: {FIX}"
     unknown = {_slide_type(c) for c in cells} - set(slides.SLIDE_TYPES)
     assert not unknown, f"{path.name}: unknown slide types {unknown}; use {slides.SLIDE_TYPES}"
     assert _slide_type(cells[0]) == "slide", f"{path.name}: the title cell must start a slide"
@@ -58,7 +66,7 @@ def _notebook(*cells) -> dict:
 
 
 def _types(notebook) -> list[str]:
-    return [cell.metadata["slideshow"]["slide_type"] for cell in notebook.cells]
+    return [slides.stored_slide_type(cell) for cell in notebook.cells]
 
 
 def test_rules_give_each_kind_of_cell_its_slide_type():
@@ -76,6 +84,7 @@ def test_rules_give_each_kind_of_cell_its_slide_type():
         ("md", "#### a minor heading"),
     )
     assert slides.apply_rules(notebook) == len(notebook.cells)
+    assert all("slideshow" in cell.metadata for cell in notebook.cells)
     assert _types(notebook) == [
         "slide",
         "slide",
@@ -105,6 +114,17 @@ def test_rules_correct_a_wrong_slide_type():
     notebook.cells[1].metadata["slideshow"] = {"slide_type": "skip"}
     assert slides.apply_rules(notebook) == 2
     assert _types(notebook) == ["slide", "slide"]
+
+
+def test_a_continuing_cell_carries_no_slide_type():
+    """An explicit "-" (RISE's and JupyterLab's property inspector's spelling) is removed."""
+    notebook = _notebook(("md", "# Title"), ("code", "print(1)"), ("code", "print(2)"))
+    notebook.cells[1].metadata["slideshow"] = {"slide_type": "-", "keep": 1}
+    notebook.cells[2].metadata["slideshow"] = {"slide_type": "slide"}
+    assert slides.apply_rules(notebook) == 3
+    assert notebook.cells[1].metadata["slideshow"] == {"keep": 1}
+    assert notebook.cells[2].metadata["slideshow"] == {}
+    assert _types(notebook) == ["slide", "-", "-"]
 
 
 def test_import_only_detection():
