@@ -2,8 +2,9 @@
 
 Each notebook is opened in JupyterLab (started as `make course` starts it, see conftest.py),
 all its cells are run with a fresh kernel, and the page is checked: no cell raised, every widget
-output has a rendered view, every stored plot has a drawn image. One notebook is also opened as
-RISE slides. Screenshots land in ``artifacts/browser/`` for a human to look at.
+output has a rendered view, every stored plot has a drawn image. nbgrader's Create Assignment
+panel reads an assignment. Lecture mode (jupyterlab-deck) is tested with the widgets, in
+test_widgets.py. Screenshots land in ``artifacts/browser/`` for a human to look at.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ NOTEBOOKS = sorted(
     for path in (ROOT / "notebooks").rglob("*.ipynb")
     if ".ipynb_checkpoints" not in path.parts
 )
-SLIDES_NOTEBOOK = pathlib.Path("01_checkpoints.ipynb")
 RUN_TIMEOUT = 180  # seconds per notebook
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -218,36 +218,6 @@ def test_notebook_runs_and_renders_in_jupyterlab(browser, lab, artifacts, relati
         f"{relative}: {rendered['images']} plots, the stored notebook has {expected['images']}"
     )
     assert not page_errors, f"{relative}: JavaScript errors in the page: {page_errors}"
-
-
-def test_a_notebook_opens_as_rise_slides(browser, lab, artifacts):
-    if not (ROOT / "notebooks" / SLIDES_NOTEBOOK).exists():
-        pytest.skip(f"{SLIDES_NOTEBOOK} is missing")
-    page = browser.new_page()
-    try:
-        open_notebook(page, lab, SLIDES_NOTEBOOK)
-        commands = page.evaluate("() => window.jupyterapp.commands.listCommands()")
-        assert "RISE:slideshow" in commands, "jupyterlab-rise is not installed in this JupyterLab"
-        # The command saves the notebook (our temporary copy) and opens the slides in a new tab.
-        with browser.expect_page(timeout=60_000) as new_page:
-            page.evaluate("() => window.jupyterapp.commands.execute('RISE:slideshow')")
-        slides = new_page.value
-        try:
-            slides.wait_for_selector(".reveal .slides section", timeout=90_000)
-            slides.wait_for_timeout(2000)
-            title = slides.locator(".reveal .slides section.present").first.inner_text()
-            sections = slides.locator(".reveal .slides > section").count()
-            slides.screenshot(path=str(artifacts / "slides_01_checkpoints.png"))
-        finally:
-            slides.close()
-    finally:
-        page.close()
-        lab.shutdown_kernels()
-    assert "Checkpoints" in title, f"first slide shows {title[:200]!r}"
-    # One horizontal slide per cell marked "slide" (tools/slides.py): the metadata is honoured.
-    cells = json.loads((ROOT / "notebooks" / SLIDES_NOTEBOOK).read_text(encoding="utf-8"))["cells"]
-    marked = sum(c["metadata"].get("slideshow", {}).get("slide_type") == "slide" for c in cells)
-    assert sections == marked, f"{sections} slides shown, {marked} cells marked as slides"
 
 
 CREATE_ASSIGNMENT_NOTEBOOK = pathlib.Path("assignments/assignment4/multiview_predictor.ipynb")
