@@ -32,3 +32,23 @@ def test_outputs_come_from_one_clean_run(path):
             text = "".join(output.get("text", ""))
             for noise in TF_IMPORT_NOISE:
                 assert noise not in text, f"{path.name}: cell {index} stored TF log {noise!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebooks_open_clean_in_jupyterlab(path):
+    """The stored kernelspec is what JupyterLab writes for this environment's kernel: otherwise
+    JupyterLab rewrites it on opening, and closing an untouched notebook asks to save it."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from tools.run_notebooks import KERNELSPEC
+
+    installed = KernelSpecManager().get_kernel_spec("python3")
+    assert KERNELSPEC == {
+        "display_name": installed.display_name,
+        "language": installed.language,
+        "name": "python3",
+    }, "tools/run_notebooks.py KERNELSPEC no longer matches the installed ipykernel"
+    stored = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("kernelspec")
+    assert stored == KERNELSPEC, (
+        f"{path.name}: kernelspec {stored} would be rewritten by JupyterLab: `make notebooks`"
+    )

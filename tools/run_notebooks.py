@@ -17,6 +17,9 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
+#: The kernelspec JupyterLab writes for this environment's ipykernel (tests check every notebook).
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
 
 def notebook_paths(targets: list[str]) -> list[pathlib.Path]:
     paths: list[pathlib.Path] = []
@@ -45,6 +48,8 @@ def execute(path: pathlib.Path, timeout: int) -> float:
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
+    # Store the kernelspec as JupyterLab writes it, or an untouched notebook opens "modified".
+    notebook.metadata.kernelspec = KERNELSPEC
     nbformat.write(notebook, path)
     return elapsed
 
