@@ -160,9 +160,13 @@ def _new_course(course: pathlib.Path, notebooks: list[pathlib.Path]) -> None:
         clear_run_state(course / "release" / ASSIGNMENT / path.name)
 
 
-def _autograde(course: pathlib.Path, student: str) -> float:
+def _autograde(course: pathlib.Path, student: str, notebooks: list[pathlib.Path]) -> float:
+    """Autograde one submission, one notebook per nbgrader process: a notebook executed after
+    others in the same process (02 then 03) was seen to hang, its kernel idle, on this stack."""
     start = time.perf_counter()
-    nbgrader(["autograde", ASSIGNMENT, "--create", "--force", f"--student={student}"], course)
+    for path in notebooks:
+        command = ["autograde", ASSIGNMENT, "--create", "--force", f"--student={student}"]
+        nbgrader([*command, f"--notebook={path.stem}"], course)
     return time.perf_counter() - start
 
 
@@ -202,7 +206,7 @@ def _grade_in(
             nbformat.write(submission, folder / name)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {s: pool.submit(_autograde, courses[s], s) for s in students}
+        futures = {s: pool.submit(_autograde, courses[s], s, notebooks) for s in students}
         seconds = {s: future.result() for s, future in futures.items()}
 
     graded_points = {s: _points(courses[s], s) for s in students}
