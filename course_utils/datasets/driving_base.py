@@ -31,6 +31,12 @@ import time
 import numpy as np
 
 from course_utils.datasets.driving import DrivingData, make_driving_data
+from course_utils.datasets.road_model import (
+    LANE_DISTANCES_M,
+    MODEL_NAME,
+    few_label_benefit,
+    road_model,
+)
 from course_utils.paths import PRETRAINED_DIR
 from course_utils.validation import check_int, check_positive_int
 
@@ -46,8 +52,6 @@ __all__ = [
 ]
 
 DEFAULT_DIR = PRETRAINED_DIR  # data/pretrained/, shipped in the wheel too (course_utils/paths.py)
-MODEL_NAME = "road_cnn"
-LANE_DISTANCES_M = (4.0, 8.0, 16.0, 32.0)
 EVAL_SEED_OFFSET = 10_000
 DEFAULTS = {"scenes": 20_000, "epochs": 6, "seed": 11}
 BENEFIT = "steering_mae_deg_100_labelled_scenes"
@@ -63,80 +67,6 @@ def lane_line_columns(data: DrivingData, image_size: int = 32) -> np.ndarray:
     focal = 0.75 * image_size  # as in driving._render
     columns = [0.5 + focal * (centre + side * width / 2) / z / image_size for side in (-1, 1)]
     return np.concatenate(columns, axis=1).astype(np.float32)
-
-
-def _road_model(image_size: int):
-    """The shapes base's architecture (three conv blocks, pooled ``features``), 8 outputs."""
-    import keras
-
-    from course_utils.transfer.build_base import FEATURE_LAYER, build_base_model
-
-    trunk = build_base_model(image_size)
-    lines = keras.layers.Dense(2 * len(LANE_DISTANCES_M), name="lane_lines")(
-        trunk.get_layer(FEATURE_LAYER).output
-    )
-    return keras.Model(trunk.input, lines, name=MODEL_NAME)
-
-
-def _steering_error(features_train, y_train, features_test, y_test, *, seed: int) -> float:
-    """Test MAE (degrees) of a small dense head trained on fixed features."""
-    import keras
-
-    keras.utils.set_random_seed(seed)
-    mean, std = features_train.mean(0), features_train.std(0) + 1e-3
-    head = keras.Sequential(
-        [
-            keras.Input(features_train.shape[1:]),
-            keras.layers.Dense(64, activation="relu"),
-            keras.layers.Dense(1),
-        ]
-    )
-    head.compile(keras.optimizers.Adam(3e-3), "mse")
-    repeats = max(1, 1200 * 32 // len(features_train))
-    head.fit((features_train - mean) / std, y_train, epochs=repeats, batch_size=32, verbose=0)
-    return float(np.abs(head.predict((features_test - mean) / std, verbose=0) - y_test).mean())
-
-
-def few_label_benefit(model, *, labelled: int = 100, seeds=(0, 1, 2), image_size: int = 32):
-    """Steering test MAE (degrees) with ``labelled`` scenes, per camera encoder and seed.
-
-    Encoders: ``model`` frozen (the road base), the course's shapes base of notebook 03 frozen,
-    the same architecture randomly initialised and frozen, and that architecture trained from
-    scratch end to end. A frozen encoder gets a small dense head trained on its features.
-    """
-    import keras
-
-    from course_utils.transfer.pretrained import DEFAULT_BASE_PATH, preprocess_images
-
-    pool, test = make_driving_data(1000, seed=101), make_driving_data(1000, seed=102)
-    x_pool, x_test = (preprocess_images(d.inputs["camera"]) for d in (pool, test))
-    y_pool, y_test = pool.targets["steering"], test.targets["steering"]
-
-    def features(network):
-        base = keras.Model(network.input, network.get_layer("features").output)
-        return tuple(base.predict(x, batch_size=256, verbose=0) for x in (x_pool, x_test))
-
-    shapes = keras.saving.load_model(DEFAULT_BASE_PATH, safe_mode=True, compile=False)
-    frozen = {"road_cnn_frozen": features(model), "shapes_cnn_frozen": features(shapes)}
-    rows = {key: [] for key in (*frozen, "random_frozen", "from_scratch")}
-    for seed in seeds:
-        pick = np.random.default_rng(seed).choice(len(pool), labelled, replace=False)
-        keras.utils.set_random_seed(1000 + seed)
-        frozen["random_frozen"] = features(_road_model(image_size))
-        for key, (train_features, test_features) in frozen.items():
-            rows[key].append(
-                _steering_error(
-                    train_features[pick], y_pool[pick], test_features, y_test, seed=seed
-                )
-            )
-        keras.utils.set_random_seed(seed)
-        scratch = _road_model(image_size)
-        head = keras.layers.Dense(64, activation="relu")(scratch.get_layer("features").output)
-        net = keras.Model(scratch.input, keras.layers.Dense(1)(head))
-        net.compile(keras.optimizers.Adam(3e-3), "mse")
-        net.fit(x_pool[pick], y_pool[pick], epochs=1200 * 32 // labelled, batch_size=32, verbose=0)
-        rows["from_scratch"].append(float(np.abs(net.predict(x_test, verbose=0) - y_test).mean()))
-    return {key: [round(v, 3) for v in values] for key, values in rows.items()}
 
 
 def measure(out_dir: pathlib.Path | str = DEFAULT_DIR) -> dict:
@@ -188,7 +118,7 @@ def build(
     out_dir.mkdir(parents=True, exist_ok=True)
     source = make_driving_data(scenes, seed=seed)
     fresh = make_driving_data(2000, seed=seed + EVAL_SEED_OFFSET)
-    model = _road_model(32)
+    model = road_model(32)
     model.compile(optimizer=keras.optimizers.Adam(2e-3), loss="mse")
     model.fit(
         preprocess_images(source.inputs["camera"]),
