@@ -160,13 +160,39 @@ def _new_course(course: pathlib.Path, notebooks: list[pathlib.Path]) -> None:
         clear_run_state(course / "release" / ASSIGNMENT / path.name)
 
 
+#: Times a notebook is graded again when a cell got no reply from its kernel (see _autograde).
+HANG_RETRIES = 2
+
+
+def _timed_out(autograded: pathlib.Path) -> bool:
+    """True if nbgrader recorded a cell whose kernel never answered (CellTimeoutError)."""
+    notebook = nbformat.read(autograded, as_version=4)
+    return any(
+        output.get("ename") == "CellTimeoutError"
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+    )
+
+
 def _autograde(course: pathlib.Path, student: str, notebooks: list[pathlib.Path]) -> float:
-    """Autograde one submission, one notebook per nbgrader process: a notebook executed after
-    others in the same process (02 then 03) was seen to hang, its kernel idle, on this stack."""
+    """Autograde one submission, one notebook per nbgrader process.
+
+    On this stack (nbgrader 0.9.6, nbclient 0.11, ipykernel 6.31 and 7.4 alike) a cell
+    sometimes gets no reply although its kernel sits idle: about once per full grading, early in
+    a notebook. No cell of the course needs anywhere near the throw-away course's per-cell
+    timeout, so a timed-out cell is that hang, not the student's code: the notebook is graded
+    again (at most ``HANG_RETRIES`` times), and the retry is reported on stderr.
+    """
     start = time.perf_counter()
     for path in notebooks:
         command = ["autograde", ASSIGNMENT, "--create", "--force", f"--student={student}"]
-        nbgrader([*command, f"--notebook={path.stem}"], course)
+        autograded = course / "autograded" / student / ASSIGNMENT / path.name
+        for attempt in range(HANG_RETRIES + 1):
+            nbgrader([*command, f"--notebook={path.stem}"], course)
+            if not _timed_out(autograded):
+                break
+            if attempt < HANG_RETRIES:
+                print(f"{student}/{path.name}: a cell got no reply; grading again", file=sys.stderr)
     return time.perf_counter() - start
 
 

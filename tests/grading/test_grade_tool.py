@@ -92,3 +92,49 @@ def test_grade_finds_weak_checks_and_a_scoring_release(toy):
 def test_grade_refuses_bad_input(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such notebook"):
         grade.grade([tmp_path / "missing.ipynb"])
+
+
+def test_a_notebook_whose_kernel_never_answered_is_graded_again(tmp_path, monkeypatch, capsys):
+    """A cell with no reply (CellTimeoutError) is the stack's hang: grade that notebook again."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("x = 1")]
+    autograded = tmp_path / "autograded" / "instructor" / grade.ASSIGNMENT / "hangs.ipynb"
+    autograded.parent.mkdir(parents=True)
+    calls = []
+
+    def fake_nbgrader(args, course_root):
+        calls.append(list(args))
+        written = nbformat.from_dict(notebook)
+        if len(calls) == 1:  # the first run hangs in its only cell
+            written.cells[0].outputs = [
+                nbformat.v4.new_output("error", ename="CellTimeoutError", evalue="", traceback=[])
+            ]
+        nbformat.write(written, autograded)
+
+    monkeypatch.setattr(grade, "nbgrader", fake_nbgrader)
+    grade._autograde(tmp_path, "instructor", [tmp_path / "hangs.ipynb"])
+
+    assert len(calls) == 2 and all("--notebook=hangs" in call for call in calls)
+    assert not grade._timed_out(autograded)
+    assert "instructor/hangs.ipynb: a cell got no reply" in capsys.readouterr().err
+
+
+def test_a_notebook_that_always_times_out_is_retried_a_bounded_number_of_times(
+    tmp_path, monkeypatch
+):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("while True: pass")]
+    notebook.cells[0].outputs = [
+        nbformat.v4.new_output("error", ename="CellTimeoutError", evalue="", traceback=[])
+    ]
+    autograded = tmp_path / "autograded" / "s" / grade.ASSIGNMENT / "loops.ipynb"
+    autograded.parent.mkdir(parents=True)
+    calls = []
+
+    def fake_nbgrader(args, course_root):
+        calls.append(args)
+        nbformat.write(notebook, autograded)
+
+    monkeypatch.setattr(grade, "nbgrader", fake_nbgrader)
+    grade._autograde(tmp_path, "s", [tmp_path / "loops.ipynb"])
+    assert len(calls) == grade.HANG_RETRIES + 1 and grade._timed_out(autograded)
