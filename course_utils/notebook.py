@@ -10,7 +10,9 @@ Every notebook of the course starts with::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+from collections.abc import Iterator
 
 from course_utils._tf import keras as _keras
 from course_utils._tf import stderr_silenced
@@ -18,7 +20,7 @@ from course_utils._tf import tensorflow as quiet_tensorflow_import
 from course_utils.devices import split_cpu
 from course_utils.validation import check_int
 
-__all__ = ["SetupInfo", "setup", "quiet_tensorflow_import", "stderr_silenced"]
+__all__ = ["SetupInfo", "after_tasks", "setup", "quiet_tensorflow_import", "stderr_silenced"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,3 +80,29 @@ def setup(
         keras_version=keras.__version__,
         devices=devices,
     )
+
+
+@contextlib.contextmanager
+def after_tasks(*tasks: int | str) -> Iterator[None]:
+    """Run a cell that only *shows* what exercises compute; until they are done, print a note.
+
+    An assignment's demonstration cells use the students' functions. In the student release those
+    raise ``NotImplementedError`` (nbgrader's stub) or do not exist yet (``NameError``); inside
+    ``with after_tasks(3, 4):`` such a cell prints which tasks it waits for instead of a traceback,
+    and closes the figure it had started. Any other error is a real one and propagates.
+    """
+    if not tasks:
+        raise ValueError("after_tasks needs at least one task, e.g. after_tasks(3)")
+    try:
+        yield
+    except (NotImplementedError, NameError) as error:
+        import matplotlib.pyplot as plt  # only here: the package does not need matplotlib to import
+
+        plt.close("all")
+        names = [str(task) for task in tasks]
+        if len(names) == 1:
+            needed = f"Task {names[0]} is"
+        else:
+            needed = f"Tasks {', '.join(names[:-1])} and {names[-1]} are"
+        detail = f": {error}" if str(error) else ""
+        print(f"(shown once {needed} done; {type(error).__name__}{detail})")

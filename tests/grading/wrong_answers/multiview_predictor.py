@@ -47,9 +47,9 @@ _PREDICTOR_GIVEN = '''class SinePredictor(Subject):
     def __init__(self, model, featurize, optimizer, manager):
         super().__init__()
         self.model, self.featurize, self.optimizer = model, featurize, optimizer
-        self.manager = manager  # a CheckpointManager (Task 4)
-        self.state = manager.state  # the ModelState it saves and restores
-        self._train_step, self._loss = make_step_functions(model, optimizer)
+        self.manager, self.state = manager, manager.state  # Task 4's manager and its ModelState
+        # train_step(features, targets) and loss(features, targets): see make_step_functions
+        self.train_step, self.loss = make_step_functions(model, optimizer)
 
     @property
     def step(self):
@@ -60,14 +60,6 @@ _PREDICTOR_GIVEN = '''class SinePredictor(Subject):
         """The model's predictions for x (a number or a 1-D array), as a 1-D float64 array."""
         features = self.featurize(check_inputs(x))
         return self.model(features).numpy()[:, 0].astype(np.float64)
-
-    def train_step(self, features, targets):
-        """One Adam step on the mean squared error; returns the loss (before the step)."""
-        return float(self._train_step(features, targets))
-
-    def loss(self, features, targets):
-        """The current mean squared error on (features, targets); no training."""
-        return float(self._loss(features, targets))
 
     def train(self, total_steps, data):
         """Train to total_steps with train_to (Task 4), then tell every view."""
