@@ -8,10 +8,12 @@ architecture builds with ``weights=None``, and asking for ImageNet weights fails
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import socket
 import threading
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -21,7 +23,9 @@ __all__ = [
     "APPLICATIONS",
     "WEIGHTS_HOST",
     "build_application",
+    "network_guard",
     "preprocess_images",
+    "weights_cached",
     "weights_reachable",
 ]
 
@@ -84,12 +88,45 @@ def _weights_cached(prefix: str) -> bool:
     return folder.is_dir() and any(p.name.startswith(prefix) for p in folder.iterdir())
 
 
+def weights_cached(name: str) -> bool:
+    """True if Keras' cache already holds ImageNet weights of the application ``name``."""
+    if name not in APPLICATIONS:
+        raise ValueError(f"unknown application {name!r}; supported: {sorted(APPLICATIONS)}")
+    return _weights_cached(APPLICATIONS[name][1])
+
+
+@contextlib.contextmanager
+def network_guard() -> Iterator[list[str]]:
+    """Refuse every host lookup and connection inside the block; yield the list of attempts.
+
+    While it is active, ``socket.getaddrinfo``, ``socket.create_connection`` and
+    ``socket.socket.connect`` raise ``OSError`` at once and append the host they were asked
+    for, in every thread. Notebook 05 uses it to show that ``offline=True`` never probes.
+    """
+    attempts: list[str] = []
+    originals = (socket.getaddrinfo, socket.create_connection, socket.socket.connect)
+
+    def refuse(address) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        attempts.append(str(host))
+        raise OSError(f"network_guard: refused a connection to {host!r}")
+
+    socket.getaddrinfo = lambda host, *args, **kwargs: refuse(host)  # type: ignore[assignment]
+    socket.create_connection = lambda address, *a, **k: refuse(address)  # type: ignore[assignment]
+    socket.socket.connect = lambda self, address: refuse(address)  # type: ignore[method-assign]
+    try:
+        yield attempts
+    finally:
+        socket.getaddrinfo, socket.create_connection = originals[0], originals[1]
+        socket.socket.connect = originals[2]  # type: ignore[method-assign]
+
+
 def _offline_error(name: str) -> ConnectionError:
     return ConnectionError(
-        f"cannot download the ImageNet weights of {name} from {WEIGHTS_HOST}: this machine "
-        "looks offline. Use weights=None to build the same architecture with random weights "
-        "(enough to test the code path), pass weights='/path/to/file.h5' for a weights file "
-        "you copied here, or use the course's own base: PretrainedModel.from_file()."
+        f"cannot download the ImageNet weights of {name}: {WEIGHTS_HOST} is not reachable "
+        "(no network, or offline=True). Use weights=None to build the same architecture with "
+        "random weights (enough to test the code path), pass weights='/path/to/file.h5' for a "
+        "weights file you copied here, or use the course's own base: PretrainedModel.from_file()."
     )
 
 

@@ -15,17 +15,17 @@ import numpy as np
 
 from course_utils._tf import keras as _keras
 from course_utils.transfer.keras_utils import compile_classifier
-from course_utils.transfer.new_task import NewTaskModel, head_layers
+from course_utils.transfer.new_task import NewTaskModel, TaskLayers
 from course_utils.transfer.pretrained import PretrainedModel
 from course_utils.validation import check_int
 
-__all__ = ["TaskSpecificModel", "ImageClassificationModel", "confusion_matrix"]
+__all__ = ["TaskSpecificModel", "ImageClassificationModel", "confusion_matrix", "top_classes"]
 
 
 def _fit_full_batches(model, features, labels, rows, steps: int):
     """``steps`` full-batch updates on ``features[rows]``, as one epoch of repeated rows.
 
-    One epoch: Keras' fixed per-epoch cost (about a second here) is paid once, not per step.
+    One epoch: Keras' fixed per-epoch cost is paid once, not once per step.
     """
     repeated = np.tile(rows, steps)
     return model.fit(
@@ -38,14 +38,7 @@ def _fit_full_batches(model, features, labels, rows, steps: int):
     )
 
 
-def _reset_optimizer(model) -> None:
-    """Zero an optimizer's state (step counter, moments), keeping its learning rate."""
-    for variable in model.optimizer.variables:
-        if "learning_rate" not in variable.path:
-            variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
-
-
-class TaskSpecificModel:
+class TaskSpecificModel(TaskLayers):
     """The new task's layers: a feature vector in, one logit per class out."""
 
     def __init__(
@@ -56,12 +49,7 @@ class TaskSpecificModel:
         dropout: float = 0.2,
         name: str = "task_head",
     ):
-        num_classes = check_int("num_classes", num_classes, minimum=2)
-        self.num_classes = num_classes
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self.name = name
-        self.model = None
+        super().__init__(num_classes, hidden_units=hidden_units, dropout=dropout, name=name)
 
     def build(self, feature_dim: int):
         """Create the head (functional API) for features of size ``feature_dim``; return it."""
@@ -75,9 +63,7 @@ class TaskSpecificModel:
                 )
             return self.model
         inputs = keras.Input((feature_dim,), name="features")
-        logits = head_layers(
-            inputs, self.num_classes, self.hidden_units, self.dropout, prefix="head"
-        )
+        logits = self.task_layers(inputs, prefix="head")
         self.model = keras.Model(inputs, logits, name=self.name)
         return self.model
 
@@ -117,6 +103,23 @@ def confusion_matrix(true, predicted, num_classes: int) -> np.ndarray:
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(matrix, (true, predicted), 1)
     return matrix
+
+
+def top_classes(probabilities, class_names: Sequence[str], k: int = 3) -> list[tuple[str, float]]:
+    """The ``k`` most probable classes of ONE image, as ``(name, probability)``, best first.
+
+    ``probabilities`` is one row of ``predict_proba`` (shape ``(num_classes,)``); notebook 05's
+    widget shows them for the image it picks.
+    """
+    row = np.asarray(probabilities, dtype=float)
+    if row.ndim != 1 or len(row) != len(class_names):
+        raise ValueError(
+            f"probabilities must be one row of {len(class_names)} class probabilities, "
+            f"got shape {row.shape}; for image i of a batch pass probabilities[i]"
+        )
+    k = check_int("k", k, minimum=1)
+    order = np.argsort(-row, kind="stable")[:k]
+    return [(class_names[i], float(row[i])) for i in order]
 
 
 class ImageClassificationModel(NewTaskModel):
@@ -159,8 +162,9 @@ class ImageClassificationModel(NewTaskModel):
         path = pathlib.Path(path)
         if path.suffix != ".keras":
             raise ValueError(
-                f"{path}: Keras 3 saves whole models to '.keras' files ('.h5' and folders are "
-                "legacy; weights alone go to '.weights.h5')"
+                f"{path}: save whole classifiers to '.keras' files (Keras 3's native format). "
+                "Keras 3 still writes legacy '.h5' files, with a warning, and refuses folders; "
+                "weights alone go to '.weights.h5'"
             )
         self.add_task_specific_layers().save(path)
         return path

@@ -17,7 +17,7 @@ from course_utils.transfer.keras_utils import compile_classifier
 from course_utils.transfer.pretrained import PretrainedModel
 from course_utils.validation import check_int
 
-__all__ = ["NewTaskModel", "head_layers"]
+__all__ = ["NewTaskModel", "TaskLayers", "head_layers"]
 
 
 def head_layers(features, num_classes: int, hidden_units: int, dropout: float, *, prefix: str):
@@ -36,7 +36,28 @@ def head_layers(features, num_classes: int, hidden_units: int, dropout: float, *
     return layers.Dense(num_classes, name=f"{prefix}_logits")(x)
 
 
-class NewTaskModel:
+class TaskLayers:
+    """What the task-specific layers are: classes, hidden units, dropout, and the built model.
+
+    The one place both ``NewTaskModel`` (the layers on the base's output) and
+    ``TaskSpecificModel`` (the layers alone, on cached features) keep and validate these.
+    """
+
+    def __init__(self, num_classes: int, *, hidden_units: int, dropout: float, name: str):
+        self.num_classes = check_int("num_classes", num_classes, minimum=2)
+        self.hidden_units = hidden_units
+        self.dropout = dropout
+        self.name = name
+        self.model: Any = None  # the Keras model, built on first use
+
+    def task_layers(self, features, *, prefix: str):
+        """Apply fresh task-specific layers (``head_layers``) to the tensor ``features``."""
+        return head_layers(
+            features, self.num_classes, self.hidden_units, self.dropout, prefix=prefix
+        )
+
+
+class NewTaskModel(TaskLayers):
     """The new task's model: raw images -> preprocessing -> frozen base -> task layers -> logits.
 
     ``add_task_specific_layers`` builds it with the functional API; ``train`` fits the task
@@ -58,18 +79,11 @@ class NewTaskModel:
             raise TypeError(
                 f"pretrained must be a PretrainedModel, got {type(pretrained).__name__}"
             )
-        num_classes = check_int("num_classes", num_classes, minimum=2)
+        super().__init__(num_classes, hidden_units=hidden_units, dropout=dropout, name=name)
         self.pretrained = pretrained
-        self.num_classes = num_classes
-        self.hidden_units = hidden_units
-        self.dropout = dropout
-        self.name = name
-        self.model: Any = None  # the Keras model, built by add_task_specific_layers
 
     def _head(self, features):
-        return head_layers(
-            features, self.num_classes, self.hidden_units, self.dropout, prefix="task"
-        )
+        return self.task_layers(features, prefix="task")
 
     def add_task_specific_layers(self):
         """Build (once) and return the end-to-end Keras model; the base starts frozen."""

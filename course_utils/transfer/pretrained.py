@@ -105,7 +105,8 @@ class PretrainedModel:
         ``weights="imagenet"`` needs the internet (unless Keras has them cached); offline it
         raises a ``ConnectionError`` saying what to do instead. ``weights=None`` builds the same
         architecture with random weights, with no network; a path loads a local weights file.
-        ``offline=True`` skips the connectivity probe (as if the network were down).
+        ``offline=True`` skips the connectivity probe (as if the network were down): no host
+        lookup, no connection (``applications.network_guard`` shows it; notebook 05).
         """
         base, preprocessing, top_block = build_application(
             name,
