@@ -97,6 +97,10 @@ class WorkerLauncher:
         local_indices: the indices this launcher starts (default: all). On machine B of a
             two-machine cluster, ``hosts=["a:2222", "b:2222"], local_indices=[1]``.
         log: called with each output line, prefixed ``[worker i]``; ``print`` by default.
+        env: extra environment variables for every worker (e.g. ``TF_CPP_MIN_LOG_LEVEL``).
+
+    Every output line is kept in ``lines[i]`` and the ``time.monotonic()`` it arrived at in
+    ``times[i]``, so a notebook can measure how long a worker took to react to an event.
     """
 
     def __init__(
@@ -129,6 +133,7 @@ class WorkerLauncher:
         self.processes: dict[int, subprocess.Popen] = {}
         self.ready: set[int] = set()
         self.lines: dict[int, list[str]] = {i: [] for i in self.local_indices}
+        self.times: dict[int, list[float]] = {i: [] for i in self.local_indices}
         self._threads: list[threading.Thread] = []
 
     def start(self) -> WorkerLauncher:
@@ -161,6 +166,7 @@ class WorkerLauncher:
     def _pump(self, index: int, process: subprocess.Popen) -> None:
         for line in process.stdout or ():  # started with stdout=PIPE
             line = line.rstrip("\n")
+            self.times[index].append(time.monotonic())  # before the line: readers zip the two
             self.lines[index].append(line)
             if line.strip() == READY_MARKER:
                 self.ready.add(index)

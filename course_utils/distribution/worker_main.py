@@ -7,16 +7,24 @@ Every worker builds the same seeded data and a tiny MLP, joins the cluster descr
 keras-team/keras#20585), and writes its final weights to ``<out>/worker-<index>.npz``. With
 ``--checkpoint-dir`` it also saves a ``tf.train.Checkpoint``: every worker calls ``save``, only the
 chief's files land in that folder.
+
+Notebook 06's timeout experiments use three more options: ``--collective-timeout S`` passes
+``CommunicationOptions(timeout_seconds=S)`` to the strategy, ``--tf-logs`` leaves TensorFlow's own
+log lines on stderr while the cluster forms (run it with ``TF_CPP_MIN_LOG_LEVEL=0``), and
+``--stall-worker I --stall-after-steps N`` makes worker ``I`` stop taking part after ``N`` steps
+while staying alive (it sleeps until the launcher ends it), as a stuck worker would.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import pathlib
 import shutil
 import sys
+import time
 
 import numpy as np
 
@@ -37,15 +45,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--learning-rate", type=float, default=0.1)
     parser.add_argument("--checkpoint-dir", default=None)
     parser.add_argument("--use-fit", action="store_true", help="Keras fit (fails, keras#20585)")
+    parser.add_argument("--collective-timeout", type=float, default=None, help="seconds")
+    parser.add_argument("--tf-logs", action="store_true", help="keep TF's stderr lines")
+    parser.add_argument("--stall-worker", type=int, default=None)
+    parser.add_argument("--stall-after-steps", type=int, default=None)
     args = parser.parse_args(argv)
 
     index = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0)
     tf = tensorflow()
     k = keras()
+    options = tf.distribute.experimental.CommunicationOptions(
+        timeout_seconds=args.collective_timeout  # None: collectives wait without a bound
+    )
+    quiet = contextlib.nullcontext() if args.tf_logs else stderr_silenced()
     try:
-        with stderr_silenced():  # the runtime's CUDA probing writes to fd 2; keep logs readable
+        with quiet:  # the runtime's CUDA probing writes to fd 2; keep logs readable
             # Must come before any other TensorFlow op: it configures the collective ops.
-            strategy = tf.distribute.MultiWorkerMirroredStrategy()
+            strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
     except tf.errors.UnknownError as error:
         if "gRPC server" not in str(error):
             raise
@@ -64,7 +80,20 @@ def main(argv: list[str] | None = None) -> int:
         trainer.model.compile(optimizer=trainer.optimizer, loss=loss)
         trainer.model.fit(x, y, batch_size=args.global_batch, epochs=args.epochs, verbose=0)
         return 0
-    losses = trainer.fit(x, y, epochs=args.epochs)
+    losses = []
+    for step, batch in enumerate(trainer.distribute(x, y, epochs=args.epochs)):  # = trainer.fit
+        if index == args.stall_worker and step == args.stall_after_steps:
+            print(f"stalling after {step} steps", flush=True)
+            time.sleep(3600)  # alive (its heartbeats go on) but no longer in the all-reduce
+        started = time.monotonic()
+        try:
+            losses.append(trainer.train_step(batch))
+        except (tf.errors.DeadlineExceededError, tf.errors.UnavailableError) as error:
+            elapsed = time.monotonic() - started
+            print(f"step {step} failed after {elapsed:.1f} s: {type(error).__name__}", flush=True)
+            sys.stderr.flush()
+            # Leave at once: a normal exit makes TensorFlow's shutdown wait for the peer too.
+            os._exit(1)
     print(
         f"steps {len(losses)}, first loss {losses[0]:.4f}, last loss {losses[-1]:.4f}", flush=True
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import socket
 import subprocess
 import sys
@@ -240,3 +241,70 @@ def test_the_module_docstring_warns_that_grpc_listens_on_every_interface():
     text = " ".join(launch.__doc__.split())
     assert "listens* on every interface" in text and "without authentication" in text
     assert "firewall" in text
+
+
+def test_each_output_line_keeps_its_arrival_time():
+    code = "import time; print('a', flush=True); time.sleep(0.5); print('b', flush=True)"
+    launcher = WorkerLauncher(["-c", code], num_workers=1, log=None)
+    before = time.monotonic()
+    assert launcher.run(timeout=30) == {0: 0}
+    assert launcher.lines[0] == ["a", "b"] and len(launcher.times[0]) == 2
+    first, second = launcher.times[0]
+    assert before <= first and second - first >= 0.4
+
+
+def _wait_for_line(launcher: WorkerLauncher, index: int, text: str, timeout: float) -> float:
+    deadline = time.monotonic() + timeout
+    while True:
+        for t, line in zip(launcher.times[index], list(launcher.lines[index]), strict=False):
+            if text in line:
+                return t
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    raise AssertionError(f"no {text!r} from worker {index}: {launcher.lines[index][-5:]}")
+
+
+TIMEOUT_WORKER = [*WORKER, "--tf-logs", "--collective-timeout", "1"]
+TF_LOGS = {"TF_CPP_MIN_LOG_LEVEL": "0"}
+
+
+def test_a_stalled_peer_ends_in_a_deadline_error_after_the_collective_timeout(tmp_path):
+    stall = ["--stall-worker", "1", "--stall-after-steps", "3"]
+    launcher = WorkerLauncher(
+        [*TIMEOUT_WORKER, "--out", str(tmp_path), *stall], num_workers=2, log=None, env=TF_LOGS
+    )
+    with pytest.raises(WorkerFailedError) as caught:
+        launcher.run(timeout=120)
+    # Worker 1 may die too once worker 0 (the coordination service's leader) has gone.
+    assert re.search(r"\{0: 1[,}]", str(caught.value)), str(caught.value)
+    stalled = _wait_for_line(launcher, 1, "stalling after 3 steps", 0)
+    reported = _wait_for_line(launcher, 0, "step 3 failed after", 0)
+    assert any("DeadlineExceededError" in line for line in launcher.lines[0])
+    assert any("Collective has timed out" in line for line in launcher.lines[0])
+    line = next(line for line in launcher.lines[0] if "step 3 failed after" in line)
+    waited = float(re.search(r"after ([\d.]+) s", line).group(1))  # measured in the worker
+    assert 1.0 <= waited < 10.0 and reported - stalled < 15.0
+    assert launcher.processes[1].returncode is not None  # the stalled worker was ended
+
+
+@posix_proc
+def test_a_missing_peer_blocks_at_start_up_despite_the_collective_timeout(tmp_path):
+    launcher = WorkerLauncher(
+        [*TIMEOUT_WORKER, "--out", str(tmp_path)],
+        num_workers=2,
+        local_indices=[0],
+        log=None,
+        env=TF_LOGS,
+    ).start()
+    try:
+        waiting = _wait_for_line(launcher, 0, "Waiting for 1/2 tasks to connect", 120)
+        time.sleep(max(0.0, waiting + 3.0 - time.monotonic()))  # 3x the collective timeout
+        assert launcher.processes[0].poll() is None
+        assert launcher.ready == set()
+        assert not any("DEADLINE" in line or "timed out" in line for line in launcher.lines[0])
+        assert any("task:1" in line for line in launcher.lines[0])  # TF names the straggler
+    finally:
+        with pytest.raises(WorkerTimeoutError):
+            launcher.wait(timeout=0)
+    assert live_members(launcher.processes[0].pid) == []
