@@ -2,19 +2,20 @@
 
 It sits beside ``course_utils.checkpoints.CheckpointPolicy``: that one decides when to *save*,
 this one decides when to *go back*. A loss has diverged when it is NaN, infinite, or more than
-``spike_factor`` times the best loss seen so far. On divergence the ``Trainer`` restores the best
-checkpoint and multiplies the learning rate by ``decay``; after ``max_rollbacks`` it gives up
-with a ``DivergenceError``. Taught in notebook 02.
+``spike_factor`` times the best loss seen so far. On divergence the ``RollbackTrainer``
+restores the best checkpoint and multiplies the learning rate by ``decay``; after
+``max_rollbacks`` it gives up with a ``DivergenceError``. Taught in notebook 02.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 
 from course_utils.validation import check_float, check_int
 
-__all__ = ["DivergenceError", "DivergencePolicy"]
+__all__ = ["DivergenceError", "DivergencePolicy", "give_up_error"]
 
 
 class DivergenceError(RuntimeError):
@@ -66,3 +67,29 @@ class DivergencePolicy:
     def allows(self, rollbacks_done: int) -> bool:
         """True if one more rollback is allowed after ``rollbacks_done`` of them."""
         return self.max_rollbacks is None or rollbacks_done < self.max_rollbacks
+
+
+def give_up_error(
+    policy: DivergencePolicy,
+    *,
+    reason: str,
+    loss: float,
+    step: int,
+    best: float | None,
+    learning_rate: float,
+    initial: float,
+    feature_stds: Sequence[float],
+) -> DivergenceError:
+    """The ``DivergenceError`` a trainer raises when ``policy`` allows no more rollbacks.
+
+    Its message says what happened and what to try next.
+    """
+    shown_best = "none" if best is None else f"{best:.4g}"
+    stds = [round(float(std), 2) for std in feature_stds]
+    return DivergenceError(
+        f"the loss diverged ({reason}: loss {loss:.4g} at step {step}, best so far {shown_best}) "
+        f"and max_rollbacks={policy.max_rollbacks} rollbacks are used up; the learning rate is "
+        f"{learning_rate:.4g} (it started at {initial:.4g}). Try a smaller initial learning "
+        "rate, a stronger decay (e.g. 0.25), a larger spike_factor if noise triggered the "
+        f"rollbacks, or standardise the features (their standard deviations are {stds})."
+    )

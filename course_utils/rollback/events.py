@@ -1,4 +1,4 @@
-"""TrainingEventLog (notebook 02's ``EventLog``): what happened in a run, step by step.
+"""TrainingEventLog: what happened in a run of notebook 02, step by step.
 
 The plots and the self-checks read it.
 
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TrainingEvent", "TrainingEventLog", "Event", "EventLog"]
+__all__ = ["TrainingEvent", "TrainingEventLog"]
 
 KINDS = ("step", "save", "rollback", "restart", "stop")
 
@@ -62,7 +62,7 @@ class TrainingEventLog:
     def __repr__(self) -> str:
         counts = {kind: len(self.of_kind(kind)) for kind in KINDS}
         text = ", ".join(f"{count} {kind}s" for kind, count in counts.items() if count)
-        return f"EventLog({text or 'empty'})"
+        return f"TrainingEventLog({text or 'empty'})"
 
     def of_kind(self, kind: str) -> list[TrainingEvent]:
         """All events of one kind, in order."""
@@ -143,9 +143,3 @@ def _short(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
-
-
-# The names of notebook 02's UML (and of ``rollback.explore``); the simulator of notebook 07 has
-# its own, different ``EventLog`` (``course_utils.distribution.simulator.events``).
-Event = TrainingEvent
-EventLog = TrainingEventLog

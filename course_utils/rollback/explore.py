@@ -12,17 +12,17 @@ import functools
 
 from course_utils.datasets.tabular import Dataset
 from course_utils.rollback.divergence import DivergenceError, DivergencePolicy
-from course_utils.rollback.events import EventLog
-from course_utils.rollback.trainer import Trainer
+from course_utils.rollback.events import TrainingEventLog
+from course_utils.rollback.trainer import RollbackTrainer
 
-__all__ = ["RunResult", "default_dataset", "rollback_run", "compare_strategies"]
+__all__ = ["RunResult", "default_dataset", "rollback_run", "compare_strategies", "strategy_row"]
 
 
 @dataclasses.dataclass(frozen=True)
 class RunResult:
     """One run: its event log, how many rollbacks, and the error if it gave up."""
 
-    log: EventLog
+    log: TrainingEventLog
     rollbacks: int
     final_loss: float
     learning_rate: float
@@ -53,12 +53,12 @@ def rollback_run(
     sampler_seed: int = 2,
     dataset_seed: int = 0,
 ) -> RunResult:
-    """Train a rollback ``Trainer`` for ``steps`` steps and return what happened (cached).
+    """Train a ``RollbackTrainer`` for ``steps`` steps and return what happened (cached).
 
     A ``DivergenceError`` (too many rollbacks) is caught and reported in ``RunResult.error``.
     """
     policy = DivergencePolicy(spike_factor=spike_factor, decay=decay, max_rollbacks=max_rollbacks)
-    trainer = Trainer(
+    trainer = RollbackTrainer(
         default_dataset(dataset_seed), learning_rate=learning_rate, policy=policy,
         seed=sampler_seed,
     )  # fmt: skip
@@ -72,6 +72,19 @@ def rollback_run(
     )
 
 
+def strategy_row(trainer: RollbackTrainer, *, seed: int, target: float) -> dict:
+    """One table row for a finished run: final loss, recoveries, steps lost, first below target."""
+    log = trainer.log
+    return {
+        "seed": seed,
+        "strategy": trainer.strategy,
+        "final_loss": log.final_loss,
+        "recoveries": trainer.rollbacks,
+        "steps_lost": log.steps_lost(),
+        "first_below_target": log.first_step_below(target),
+    }
+
+
 def compare_strategies(
     dataset: Dataset,
     *,
@@ -82,23 +95,14 @@ def compare_strategies(
     strategies: tuple[str, ...] = ("none", "restart", "rollback"),
     policy: DivergencePolicy | None = None,
 ) -> list[dict]:
-    """Run each strategy with each sampler seed; one row per run (for a table)."""
+    """Run each strategy with each sampler seed; one ``strategy_row`` per run (for a table)."""
     policy = policy or DivergencePolicy(max_rollbacks=20)
     rows = []
     for seed in sampler_seeds:
         for strategy in strategies:
-            trainer = Trainer(
+            trainer = RollbackTrainer(
                 dataset, learning_rate=learning_rate, strategy=strategy, policy=policy, seed=seed
             )
-            log = trainer.fit(steps)
-            rows.append(
-                {
-                    "seed": seed,
-                    "strategy": strategy,
-                    "final_loss": log.final_loss,
-                    "recoveries": trainer.rollbacks,
-                    "steps_lost": log.steps_lost(),
-                    "first_below_target": log.first_step_below(target),
-                }
-            )
+            trainer.fit(steps)
+            rows.append(strategy_row(trainer, seed=seed, target=target))
     return rows

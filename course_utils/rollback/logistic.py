@@ -5,8 +5,8 @@
 about 17, so ``log(1 - p)`` is ``-inf`` and ``0 * -inf`` is NaN: a too-large step turns the loss
 (and then its gradient and the weights) into NaN. ``naive=False`` uses TensorFlow's stable
 ``sigmoid_cross_entropy_with_logits``, which never overflows; a too-large step then shows up as
-a finite spike. The functions take the variables as arguments, so every ``Trainer`` shares one
-trace (widget updates do not retrace).
+a finite spike. The functions take the variables as arguments, so every ``RollbackTrainer``
+shares one trace (widget updates do not retrace).
 """
 
 from __future__ import annotations

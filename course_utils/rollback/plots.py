@@ -2,16 +2,21 @@
 
 Each function draws on a Matplotlib ``Axes`` you pass in and returns what it drew on, so that
 the notebook arranges the figures and the functions stay testable without a display.
+``RunFigure`` is the widget's figure: made once, redrawn in place, returned as PNG bytes.
 """
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FormatStrFormatter, NullLocator
 
 from course_utils.datasets.tabular import Dataset
 from course_utils.rollback.events import TrainingEventLog
 
-__all__ = ["plot_loss", "plot_boundary"]
+__all__ = ["RunFigure", "plot_loss", "plot_boundary"]
 
 
 def plot_loss(ax, log: TrainingEventLog, *, label: str, color: str, show_lr: bool = True):
@@ -57,3 +62,42 @@ def plot_boundary(ax, dataset: Dataset, boundaries: list[tuple[str, np.ndarray, 
     ax.set_ylabel("x2 (scaled up)")
     ax.set_ylim(low, high)
     return ax
+
+
+class RunFigure:
+    """One loss-and-learning-rate figure, redrawn in place for each run (notebook 02's widget).
+
+    A plain Matplotlib ``Figure`` (not a pyplot one: nothing is shown by accident) with a fixed
+    layout and fixed loss ticks, the two things that made each redraw slow. ``draw`` returns
+    PNG bytes for an ``ipywidgets.Image`` (or a test) to show.
+    """
+
+    LOSS_TICKS = (0.3, 0.5, 1.0, 3.0, 10.0, 30.0)
+
+    def __init__(self, *, target: float, figsize: tuple[float, float] = (9.0, 3.2), dpi=72):
+        self.target = float(target)
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        self.figure.subplots_adjust(left=0.09, right=0.9, bottom=0.16, top=0.9)
+        self.ax = self.figure.add_subplot()
+        self.twin = self.ax.twinx()
+
+    def draw(self, log: TrainingEventLog, *, title: str) -> bytes:
+        """Replace what the axes show by ``log``'s run; return the figure as PNG bytes."""
+        self.ax.clear()
+        self.twin.clear()
+        plot_loss(self.ax, log, label="rollback", color="tab:green", show_lr=False)
+        self.ax.axhline(self.target, color="grey", lw=0.8)
+        self.ax.set_ylim(self.LOSS_TICKS[0], self.LOSS_TICKS[-1])
+        self.ax.yaxis.set_major_locator(FixedLocator(self.LOSS_TICKS))
+        self.ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+        self.ax.yaxis.set_minor_locator(NullLocator())
+        rates = log.learning_rates
+        self.twin.step(log.steps, rates, where="post", color="tab:green", ls="--", lw=1, alpha=0.7)
+        self.twin.set_ylim(0, float(rates.max()) * 1.05 if len(rates) else 1.0)
+        self.twin.yaxis.tick_right()  # clear() moved the twin's axis to the left
+        self.twin.yaxis.set_label_position("right")
+        self.twin.set_ylabel("learning rate (dashed)")
+        self.ax.set_title(title)
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        return buffer.getvalue()

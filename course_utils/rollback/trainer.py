@@ -1,19 +1,15 @@
 """RollbackTrainer: logistic regression by gradient descent that rolls back when the loss diverges.
 
-Not the same class as ``course_utils.checkpoints.Trainer`` (notebook 01), which trains a Keras
-model to *resume* after a crash. This one is the lecture's code problem: a hand-written model
-(two ``tf.Variable``s, ``tf.GradientTape``, no ``model.fit``) whose checkpoints live only in
-memory and serve *recovery*: when the loss is NaN, infinite or spikes, it restores the best
-checkpoint, multiplies the learning rate by ``decay`` and carries on. Taught in notebook 02.
+The lecture's code problem, taught in notebook 02 (not ``course_utils.checkpoints.Trainer``,
+notebook 01's Keras trainer that *resumes* after a crash). A hand-written model (two
+``tf.Variable``s, ``tf.GradientTape``, no ``model.fit``) keeps checkpoints in memory for
+*recovery*: when the loss is NaN, infinite or spikes, it restores the best checkpoint, multiplies
+the learning rate by ``decay`` and carries on. Persistence is reused from
+``course_utils.checkpoints``: ``ModelState``, ``InMemoryStorage``, ``CheckpointPolicy``,
+``CheckpointManager``. Two deliberate choices:
 
-Persistence is reused, not re-implemented: ``ModelState`` (weights + bias), ``InMemoryStorage``
-(at most ``max_checkpoints`` snapshots), ``CheckpointPolicy`` (save on improvement of ``loss``)
-and ``CheckpointManager`` from ``course_utils.checkpoints``.
-
-Two deliberate choices:
-
-- The learning rate is NOT in the checkpoint. Restoring it would bring back the rate that just
-  diverged; the decayed rate must survive the rollback, so the RollbackTrainer owns it.
+- The learning rate is NOT in the checkpoint: restoring it would bring back the rate that just
+  diverged. ``checkpoint_learning_rate=True`` makes that mistake on purpose (pitfall 2).
 - The step counter keeps counting across rollbacks (the restored ``state.step`` is reset to
   the global step): steps measure work spent, and checkpoint names stay unique.
 """
@@ -27,21 +23,17 @@ from collections.abc import Callable
 import numpy as np
 
 from course_utils._tf import tensorflow
-from course_utils.checkpoints import (
-    CheckpointManager,
-    CheckpointPolicy,
-    InMemoryStorage,
-    ModelState,
-)
+from course_utils.checkpoints import CheckpointManager, CheckpointPolicy, InMemoryStorage
+from course_utils.checkpoints.state import ModelState
 from course_utils.datasets.tabular import Dataset
-from course_utils.rollback.divergence import DivergenceError, DivergencePolicy
+from course_utils.rollback.divergence import DivergencePolicy, give_up_error
 from course_utils.rollback.events import TrainingEvent, TrainingEventLog
 from course_utils.rollback.logistic import evaluate_loss, gradient_step
 from course_utils.validation import check_int, check_positive_float
 
 tf = tensorflow()
 
-__all__ = ["RollbackTrainer", "Trainer", "STRATEGIES", "LOSSES"]
+__all__ = ["RollbackTrainer", "STRATEGIES", "LOSSES"]
 
 STRATEGIES = ("rollback", "restart", "none")
 LOSSES = ("naive", "stable")
@@ -59,10 +51,13 @@ class RollbackTrainer:
         policy: the ``DivergencePolicy`` (spike_factor, decay, max_rollbacks).
         batch_size: rows per gradient step, drawn at random; ``None`` = full batch.
         loss: ``"naive"`` (``-y log p - (1-y) log(1-p)``, overflows in float32) or ``"stable"``.
-        max_checkpoints: the hard bound of the ``InMemoryStorage``.
+        max_checkpoints: the hard bound of the default ``InMemoryStorage``.
+        storage: where the checkpoints go; default ``InMemoryStorage(max_checkpoints)``.
         checkpoint_policy: when to save; default: on improvement of the loss by ``min_delta``,
             keeping the latest and the best checkpoint.
         seed: seeds the batch sampler.
+        checkpoint_learning_rate: also save (and so restore) the learning rate: a mistake,
+            shown in notebook 02 (a rollback then brings back the rate that diverged).
     """
 
     def __init__(
@@ -75,9 +70,11 @@ class RollbackTrainer:
         batch_size: int | None = 16,
         loss: str = "naive",
         max_checkpoints: int = 3,
+        storage: InMemoryStorage | None = None,
         checkpoint_policy: CheckpointPolicy | None = None,
-        min_delta: float = 1e-3,
+        min_delta: float = 0.01,
         seed: int = 0,
+        checkpoint_learning_rate: bool = False,
     ) -> None:
         if not isinstance(dataset, Dataset):
             raise TypeError(f"dataset must be a Dataset, got {type(dataset).__name__}")
@@ -97,8 +94,13 @@ class RollbackTrainer:
         self._lr = tf.Variable(self.initial_learning_rate, trainable=False, name="learning_rate")
         self._lr_value = float(self._lr.numpy())  # the same float32 value, without a TF call
         self._initial = (self.weights.numpy().copy(), self.bias.numpy().copy())
-        self.state = ModelState(variables={"weights": self.weights, "bias": self.bias})
-        self.storage = InMemoryStorage(max_checkpoints=max_checkpoints)
+        saved = {"weights": self.weights, "bias": self.bias}
+        if checkpoint_learning_rate:
+            saved["learning_rate"] = self._lr  # the mistake of pitfall 2
+        self.state = ModelState(variables=saved)
+        self.storage = storage or InMemoryStorage(max_checkpoints=max_checkpoints)
+        if not isinstance(self.storage, InMemoryStorage):
+            raise TypeError(f"storage must be an InMemoryStorage, got {type(storage).__name__}")
         self.manager: CheckpointManager | None = None
         if strategy == "rollback":
             checkpoint_policy = checkpoint_policy or CheckpointPolicy(
@@ -113,11 +115,12 @@ class RollbackTrainer:
         self._rng = np.random.default_rng(seed)
         self._x = tf.constant(dataset.x_train)
         self._y = tf.constant(dataset.y_train)
+        self._trained = (self.weights, self.bias, self._lr)  # gradient_step's first arguments
 
     def __repr__(self) -> str:
         return (
-            f"Trainer(strategy={self.strategy!r}, step={self.step}, lr={self.learning_rate:.4g}, "
-            f"rollbacks={self.rollbacks}, {self.storage!r})"
+            f"RollbackTrainer(strategy={self.strategy!r}, step={self.step}, "
+            f"lr={self.learning_rate:.4g}, rollbacks={self.rollbacks}, {self.storage!r})"
         )
 
     @property
@@ -131,10 +134,9 @@ class RollbackTrainer:
 
     def evaluate(self) -> dict[str, float]:
         """Training loss, validation loss and validation accuracy of the current weights."""
-        x_val, y_val = self.dataset.x_val, self.dataset.y_val
-        val_loss = float(evaluate_loss(self.weights, self.bias, x_val, y_val, self.naive))
-        logits = x_val @ self.weights.numpy() + self.bias.numpy()
-        accuracy = float(np.mean((logits > 0) == (y_val > 0.5)))
+        x, y = self.dataset.x_val, self.dataset.y_val
+        accuracy = float(np.mean(((x @ self.weights.numpy() + self.bias.numpy()) > 0) == (y > 0.5)))
+        val_loss = float(evaluate_loss(self.weights, self.bias, x, y, self.naive))
         return {"loss": self.loss(), "val_loss": val_loss, "val_accuracy": accuracy}
 
     def checkpoint_values(self, name: str) -> dict[str, np.ndarray]:
@@ -155,18 +157,12 @@ class RollbackTrainer:
         if self.manager is not None:  # before the first step: a NaN at step 1 can roll back
             self._save(loss, on_save, reason="initial")
 
-    @property
-    def _checkpoints(self) -> CheckpointManager:
-        if self.manager is None:
-            raise RuntimeError(f"the {self.strategy!r} strategy keeps no checkpoints")
-        return self.manager
-
     def _save(self, loss: float, on_save, reason: str | None = None) -> None:
         start = time.perf_counter()
         if reason is None:
-            info = self._checkpoints.maybe_save({"loss": loss})
+            info = self._manager().maybe_save({"loss": loss})
         else:
-            info = self._checkpoints.save({"loss": loss}, reason=reason)
+            info = self._manager().save({"loss": loss}, reason=reason)
         if info is not None:
             event = self.log.add(
                 self.step, "save", loss, self.learning_rate, name=info.name, reason=info.reason,
@@ -175,6 +171,11 @@ class RollbackTrainer:
             )  # fmt: skip
             if on_save is not None:
                 on_save(self, event)
+
+    def _manager(self) -> CheckpointManager:
+        if self.manager is None:
+            raise RuntimeError(f"the {self.strategy!r} strategy keeps no checkpoints")
+        return self.manager
 
     def _batch(self):
         if self.batch_size is None:
@@ -192,22 +193,17 @@ class RollbackTrainer:
         """Run ``steps`` more gradient steps; return the (cumulative) ``TrainingEventLog``.
 
         ``on_rollback(trainer, event)`` runs right after each rollback or restart, before the
-        next step; ``on_save(trainer, event)`` right after each checkpoint. Notebook 02 uses
-        them to compare the weights after a rollback with those saved, bitwise.
-        Raises ``DivergenceError`` when a divergence comes after ``max_rollbacks`` rollbacks.
+        next step; ``on_save(trainer, event)`` right after each checkpoint. Raises
+        ``DivergenceError`` when a divergence comes after ``max_rollbacks`` rollbacks.
         """
         steps = check_int("steps", steps, minimum=0)
         if self.step == 0 and not len(self.log):
             self._start(on_save)
         for _ in range(steps):
             lr = self._lr_value
-            x_batch, y_batch = self._batch()
             loss = float(
-                gradient_step(
-                    self.weights, self.bias, self._lr, x_batch, y_batch, self._x, self._y,
-                    self.naive,
-                )
-            )  # fmt: skip
+                gradient_step(*self._trained, *self._batch(), self._x, self._y, self.naive)
+            )
             self.step += 1
             self.state.step.assign(self.step)
             self.log.add(self.step, "step", loss, lr)
@@ -229,35 +225,25 @@ class RollbackTrainer:
 
     def _recover(self, reason: str, loss: float) -> TrainingEvent:
         lr = self.learning_rate
-        best = "none" if self.best_loss is None else f"{self.best_loss:.4g}"
-        stds = [round(float(std), 2) for std in self.dataset.feature_stds()]
         if not self.policy.allows(self.rollbacks):
             self.log.add(self.step, "stop", loss, lr, reason=reason)
-            raise DivergenceError(
-                f"the loss diverged ({reason}: loss {loss:.4g} at step {self.step}, best so far "
-                f"{best}) and max_rollbacks={self.policy.max_rollbacks} rollbacks are used up; "
-                f"the learning rate is {lr:.4g} (it started at {self.initial_learning_rate:.4g}). "
-                "Try a smaller initial learning rate, a stronger decay (e.g. 0.25), a larger "
-                "spike_factor if noise triggered the rollbacks, or standardise the features "
-                f"(their standard deviations are {stds})."
-            )
+            raise give_up_error(
+                self.policy, reason=reason, loss=loss, step=self.step, best=self.best_loss,
+                learning_rate=lr, initial=self.initial_learning_rate,
+                feature_stds=list(self.dataset.feature_stds()),
+            )  # fmt: skip
         self.rollbacks += 1
         new_lr = self.policy.learning_rate_after(self.initial_learning_rate, self.rollbacks)
         self._lr.assign(new_lr)
+        if self.strategy == "restart":
+            self.weights.assign(self._initial[0])
+            self.bias.assign(self._initial[1])
+            self.best_loss, self._lr_value = None, float(self._lr.numpy())
+            return self.log.add(self.step, "restart", loss, new_lr, reason=reason, restored_step=0)
+        info = self._manager().restore_best()  # the rate too, if it is in the checkpoint
+        self.state.step.assign(self.step)  # keep counting: steps are work spent
         self._lr_value = float(self._lr.numpy())
-        if self.strategy == "rollback":
-            info = self._checkpoints.restore_best()
-            self.state.step.assign(self.step)  # keep counting: steps are work spent
-            return self.log.add(
-                self.step, "rollback", loss, new_lr, reason=reason, restored=info.name,
-                restored_step=info.step, restored_loss=info.metrics["loss"],
-            )  # fmt: skip
-        self.weights.assign(self._initial[0])
-        self.bias.assign(self._initial[1])
-        self.best_loss = None
-        return self.log.add(self.step, "restart", loss, new_lr, reason=reason, restored_step=0)
-
-
-# Notebook 02 (its UML and its code) and ``rollback.explore`` call it ``Trainer``;
-# ``course_utils.checkpoints.Trainer`` is notebook 01's Keras trainer, another class.
-Trainer = RollbackTrainer
+        return self.log.add(
+            self.step, "rollback", loss, self._lr_value, reason=reason, restored=info.name,
+            restored_step=info.step, restored_loss=info.metrics["loss"],
+        )  # fmt: skip

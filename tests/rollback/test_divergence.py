@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from course_utils.rollback import DivergencePolicy
+from course_utils.rollback import DivergenceError, DivergencePolicy
+from course_utils.rollback.divergence import give_up_error
 
 
 @pytest.mark.parametrize(
@@ -73,3 +74,14 @@ def test_learning_rate_after_refuses_negative_counts():
         DivergencePolicy().learning_rate_after(0.1, -1)
     with pytest.raises(TypeError, match="rollbacks"):
         DivergencePolicy().learning_rate_after(0.1, 1.0)
+
+
+def test_give_up_error_says_what_happened_and_what_to_try():
+    error = give_up_error(
+        DivergencePolicy(max_rollbacks=3), reason="nan", loss=float("nan"), step=12, best=None,
+        learning_rate=0.5, initial=0.5, feature_stds=[1.0, 9.83],
+    )  # fmt: skip
+    message = str(error)
+    assert isinstance(error, DivergenceError)
+    assert "nan: loss nan at step 12" in message and "best so far none" in message
+    assert "max_rollbacks=3" in message and "[1.0, 9.83]" in message and "Try" in message

@@ -1,4 +1,4 @@
-"""EventLog: the views the plots and self-checks read."""
+"""TrainingEventLog: the views the plots and self-checks read."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from course_utils.rollback import EventLog
+from course_utils.rollback import TrainingEventLog
 
 
-def _log() -> EventLog:
-    log = EventLog()
+def _log() -> TrainingEventLog:
+    log = TrainingEventLog()
     log.add(0, "step", 0.7, 0.5, initial=True)
     log.add(0, "save", 0.7, 0.5, name="ckpt-0000000000", reason="initial")
     log.add(1, "step", 0.6, 0.5)
@@ -50,9 +50,11 @@ def test_table_lists_saves_and_rollbacks_only():
 
 def test_unknown_kind_is_refused():
     with pytest.raises(ValueError, match="kind"):
-        EventLog().add(0, "crash", 0.0, 0.1)
+        TrainingEventLog().add(0, "crash", 0.0, 0.1)
 
 
 def test_empty_log():
-    log = EventLog()
-    assert math.isnan(log.final_loss) and not log.diverged() and repr(log) == "EventLog(empty)"
+    log = TrainingEventLog()
+    assert (
+        math.isnan(log.final_loss) and not log.diverged() and repr(log) == "TrainingEventLog(empty)"
+    )

@@ -9,8 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils.rollback import compare_strategies, default_dataset, rollback_run
-from course_utils.rollback.plots import plot_boundary, plot_loss
+from course_utils.rollback import compare_strategies, default_dataset, rollback_run, strategy_row
+from course_utils.rollback.plots import RunFigure, plot_boundary, plot_loss
 
 
 def test_rollback_run_is_cached_and_summarised():
@@ -44,3 +44,24 @@ def test_plots_draw_loss_rollbacks_and_boundaries():
                                 ("nan", np.array([np.nan, 1.0]), 0.0, "r--")])  # fmt: skip
     assert len(right.lines) == 1  # NaN weights are skipped
     plt.close(figure)
+
+
+def test_strategy_row_describes_a_finished_run():
+    from course_utils.rollback import RollbackTrainer
+
+    trainer = RollbackTrainer(default_dataset(), learning_rate=0.5, seed=2)
+    trainer.fit(30)
+    row = strategy_row(trainer, seed=2, target=0.5)
+    assert row["seed"] == 2 and row["strategy"] == "rollback"
+    assert row["recoveries"] == trainer.rollbacks and row["steps_lost"] == trainer.log.steps_lost()
+    assert row["first_below_target"] == trainer.log.first_step_below(0.5)
+
+
+def test_run_figure_redraws_in_place_and_returns_png():
+    figure = RunFigure(target=0.45)
+    first = figure.draw(rollback_run(0.5, 10.0, 0.5, steps=40).log, title="first")
+    axes_before = list(figure.figure.axes)
+    second = figure.draw(rollback_run(1.0, 10.0, 0.5, steps=40).log, title="second")
+    assert first[:8] == second[:8] == b"\x89PNG\r\n\x1a\n" and first != second
+    assert figure.figure.axes == axes_before and len(axes_before) == 2  # no new axes
+    assert figure.ax.get_title() == "second" and figure.twin.yaxis.get_label_position() == "right"

@@ -2,19 +2,17 @@
 
 _EX1_HEAD = "# ex1_decay = ...  (a number in (0, 1]); the run below uses it\n"
 _EX1_TAIL = """\
-ex1_run = Trainer(data, learning_rate=2.0, seed=SAMPLER_SEED,
-                  policy=DivergencePolicy(decay=ex1_decay, max_rollbacks=10))
+ex1_run = RollbackTrainer(data, learning_rate=2.0, seed=SAMPLER_SEED,
+                          policy=DivergencePolicy(decay=ex1_decay, max_rollbacks=10))
 ex1_run.fit(STEPS)
 print(f"decay={ex1_decay}: {ex1_run.rollbacks} rollbacks, final loss {ex1_run.log.final_loss:.4f}")
 """
 _EX2_HEAD = """\
-import copy
-
 # ex2_data = copy.copy(data); ex2_data.x_train = ...; ex2_data.x_val = ...
-# ex2_run = Trainer(ex2_data, learning_rate=LR0, seed=SAMPLER_SEED); ex2_run.fit(STEPS)
+# ex2_run = RollbackTrainer(ex2_data, learning_rate=LR0, seed=SAMPLER_SEED); ex2_run.fit(STEPS)
 """
 _EX2_TAIL = """\
-ex2_run = Trainer(ex2_data, learning_rate=LR0, seed=SAMPLER_SEED)
+ex2_run = RollbackTrainer(ex2_data, learning_rate=LR0, seed=SAMPLER_SEED)
 ex2_run.fit(STEPS)
 print(f"training feature std {np.round(ex2_data.feature_stds(), 2)}: "
       f"{ex2_run.rollbacks} rollbacks, final loss {ex2_run.log.final_loss:.4f}")
@@ -68,7 +66,8 @@ ex2_data.x_val = (data.x_val - data.x_val.mean(axis=0)) / data.x_val.std(axis=0)
             + """\
 ex3_smallest_diverging = None
 for lr in candidates:
-    if Trainer(data, learning_rate=lr, strategy="none", seed=SAMPLER_SEED).fit(STEPS).diverged():
+    run = RollbackTrainer(data, learning_rate=lr, strategy="none", seed=SAMPLER_SEED)
+    if run.fit(STEPS).diverged():
         ex3_smallest_diverging = lr
 """
             + _EX3_TAIL,
@@ -79,7 +78,7 @@ for lr in candidates:
             + """\
 ex3_smallest_diverging = None
 for lr in candidates:
-    run = Trainer(data, learning_rate=lr, strategy="none", seed=SAMPLER_SEED)
+    run = RollbackTrainer(data, learning_rate=lr, strategy="none", seed=SAMPLER_SEED)
     if not run.fit(STEPS).diverged():
         ex3_smallest_diverging = lr
 """
