@@ -10,7 +10,7 @@ round, with the worker counts taking turns, so that other load on the machine di
    speed-up = time with 1 thread / time with k threads.
 Threads share one process: NumPy releases the GIL inside its C loops, so k threads can use up to
 min(k, cores) cores, but the Python between the calls runs one thread at a time. The BLAS library
-behind NumPy (OpenBLAS here) may already use every core for one call: k worker threads on top of
+behind NumPy (often OpenBLAS) may already use every core for one call: k worker threads on top of
 it oversubscribe the cores, so the table is printed twice, as configured and with BLAS limited to
 one thread (in a fresh process). Other load on the machine inflates every number.
 """

@@ -17,8 +17,8 @@ work, events, results, measure, plots); import them from here or from
 from __future__ import annotations
 
 from course_utils.distribution.simulator.events import (
-    Event,
     EventLog,
+    SimulationEvent,
     Span,
     barrier_spans,
     failed_spans,
@@ -34,7 +34,6 @@ from course_utils.distribution.simulator.partitioner import DataPartitioner
 from course_utils.distribution.simulator.plots import plot_gantt, plot_schedule
 from course_utils.distribution.simulator.results import (
     RoundRecord,
-    RunResult,
     SimulationResult,
     UpdateRecord,
 )
@@ -55,13 +54,12 @@ __all__ = [
     "Ack",
     "CentralServer",
     "DataPartitioner",
-    "Event",
     "EventLog",
     "Fault",
     "LogisticGradientWork",
     "ParameterServer",
     "RoundRecord",
-    "RunResult",  # = SimulationResult, the name in notebook 07's UML
+    "SimulationEvent",
     "SimulationResult",
     "SimulatedWork",
     "Span",

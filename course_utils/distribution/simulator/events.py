@@ -1,7 +1,7 @@
 """The simulator's event log: every step of every round, with a timestamp (notebook 07).
 
-Workers and servers append ``Event`` records from their own threads; the log is what the notebook
-turns into a step-by-step trace and a Gantt chart of workers per round.
+Workers and servers append ``SimulationEvent`` records from their own threads; the log is what
+the notebook turns into a step-by-step trace and a Gantt chart of workers per round.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import dataclasses
 import threading
 import time
 
-__all__ = ["Event", "EventLog", "Span", "worker_spans", "barrier_spans", "failed_spans"]
+__all__ = ["SimulationEvent", "EventLog", "Span", "worker_spans", "barrier_spans", "failed_spans"]
 
 
 @dataclasses.dataclass(frozen=True)
-class Event:
+class SimulationEvent:
     """One step: ``t`` seconds since the log started, who did what in which round."""
 
     t: float
@@ -44,29 +44,29 @@ class Span:
 
 
 class EventLog:
-    """A thread-safe, append-only list of ``Event``s timed with ``time.perf_counter``."""
+    """A thread-safe, append-only list of ``SimulationEvent``s timed with ``time.perf_counter``."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._events: list[Event] = []
+        self._events: list[SimulationEvent] = []
         self._t0 = time.perf_counter()
 
-    def record(self, actor: str, round_: int, kind: str, detail: str = "") -> Event:
+    def record(self, actor: str, round_: int, kind: str, detail: str = "") -> SimulationEvent:
         """Append an event stamped with the current time and return it."""
-        event = Event(time.perf_counter() - self._t0, actor, round_, kind, detail)
+        event = SimulationEvent(time.perf_counter() - self._t0, actor, round_, kind, detail)
         with self._lock:
             self._events.append(event)
         return event
 
     @property
-    def events(self) -> list[Event]:
+    def events(self) -> list[SimulationEvent]:
         """A copy of the events in the order they were recorded."""
         with self._lock:
             return list(self._events)
 
     def select(
         self, *, actor: str | None = None, round_: int | None = None, kind: str | None = None
-    ) -> list[Event]:
+    ) -> list[SimulationEvent]:
         """The events matching every filter that is given."""
         return [
             e
@@ -87,7 +87,7 @@ class EventLog:
 
 def worker_spans(log: EventLog) -> list[Span]:
     """Pair each worker's ``compute_start`` with its next ``compute_end``: the busy bars."""
-    open_: dict[str, Event] = {}
+    open_: dict[str, SimulationEvent] = {}
     spans: list[Span] = []
     for event in log.events:
         if event.kind == "compute_start":
@@ -121,7 +121,7 @@ def failed_spans(log: EventLog) -> list[Span]:
     """
     events = log.events
     spans: list[Span] = []
-    open_: dict[str, Event] = {}
+    open_: dict[str, SimulationEvent] = {}
     for event in events:
         if event.kind == "compute_start":
             open_[event.actor] = event

@@ -8,7 +8,7 @@ import numpy as np
 
 from course_utils.distribution.simulator.events import EventLog
 
-__all__ = ["RoundRecord", "UpdateRecord", "SimulationResult", "RunResult"]
+__all__ = ["RoundRecord", "UpdateRecord", "SimulationResult"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +49,3 @@ class SimulationResult:
     @property
     def round_seconds(self) -> list[float]:
         return [r.seconds for r in self.rounds]
-
-
-# The name in notebook 07's UML; ``course_utils.rollback.RunResult`` (notebook 02) is another class.
-RunResult = SimulationResult

@@ -100,6 +100,23 @@ class CentralServer:
         self.dead: set[int] = set()
         self._task_ids = itertools.count()
 
+    def ideal_round_seconds(self) -> float:
+        """The cost model of a concept-mode round: what it takes with zero coordination overhead.
+
+        Every worker needs ``len(partition) * seconds_per_batch`` plus its straggler delay, and
+        the barrier waits for the slowest: the round takes the *maximum* of those times (not
+        their sum: the workers run in parallel; not their mean: everybody waits). Measured rounds
+        take this plus the coordination overhead. Real mode has no cost model (``ValueError``).
+        """
+        seconds_per_batch = getattr(self.work, "seconds_per_batch", None)
+        if seconds_per_batch is None:
+            raise ValueError("ideal_round_seconds needs concept mode (work=SimulatedWork(...))")
+        return max(
+            len(part) * seconds_per_batch + self.stragglers.get(index, 0.0)
+            for index, part in enumerate(self.partitions)
+            if index not in self.dead
+        )
+
     # -- the life cycle: start, run, always shut down ---------------------------------------
     def run(self, rounds: int) -> SimulationResult:
         """Run ``rounds`` rounds (threads start here and are always joined before returning)."""

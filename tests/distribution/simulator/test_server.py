@@ -175,3 +175,34 @@ def test_server_arguments_of_the_wrong_type_raise_type_error(kwargs, match):
         CentralServer(2, SimulatedWork(0), num_items=2).run(1.0)
     with pytest.raises(TypeError, match="Fault round must be an int"):
         Fault("raise", True)
+
+
+def test_ideal_round_seconds_is_the_slowest_worker_not_the_sum_or_the_mean():
+    # 3 workers, 1 batch of 10 ms each; workers 1 and 2 add 30 and 60 ms (notebook 07, Ex. 3)
+    server = CentralServer(3, SimulatedWork(0.01), num_items=3, stragglers={1: 0.03, 2: 0.06})
+    assert server.ideal_round_seconds() == pytest.approx(0.07)
+    # uneven partitions: 7 batches over 3 workers -> 3, 2, 2 batches; no straggler
+    assert CentralServer(3, SimulatedWork(0.01), num_items=7).ideal_round_seconds() == (
+        pytest.approx(0.03)
+    )
+
+
+def test_measured_rounds_take_at_least_the_ideal_time_and_track_it():
+    server = CentralServer(3, SimulatedWork(0.01), num_items=3, stragglers={1: 0.03, 2: 0.06})
+    fastest = min(server.run(3).round_seconds)
+    ideal = server.ideal_round_seconds()
+    assert ideal <= fastest < ideal + 0.05  # overhead on top, never less than the model
+
+
+def test_ideal_round_seconds_needs_concept_mode(data):
+    x, y = data
+    with pytest.raises(ValueError, match="concept mode"):
+        CentralServer(2, LogisticGradientWork(x, y)).ideal_round_seconds()
+
+
+def test_distinct_names_no_run_result_alias():
+    import course_utils.distribution.simulator as simulator
+
+    assert not hasattr(simulator, "RunResult")  # course_utils.rollback.RunResult is another class
+    assert not hasattr(simulator, "Event")  # the rollback package has its own events
+    assert simulator.SimulationEvent.__name__ == "SimulationEvent"
