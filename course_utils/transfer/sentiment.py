@@ -21,14 +21,12 @@ from course_utils._tf import tensorflow
 from course_utils.transfer.embeddings import PretrainedWordEmbeddings
 from course_utils.validation import check_positive_int
 
-__all__ = [
-    "SentimentPrediction",
-    "SentimentAnalysisModel",
-    "compare_embeddings",
-    "sentiment_report",
-]
+__all__ = ["SentimentPrediction", "SentimentAnalysisModel", "compare_embeddings",
+           "sentiment_report"]  # fmt: skip
 
 LABELS = ("negative", "positive")
+_KINDS = {"pretrained (frozen)": ("pretrained", False), "random (trainable)": ("random", True)}
+_TRAINERS: dict = {}  # compiled "token ids -> probability" models, by weight shapes (``_trainer``)
 # The characters Keras' "lower_and_strip_punctuation" removes.
 _PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
 
@@ -71,9 +69,7 @@ class SentimentAnalysisModel:
         if not isinstance(embeddings, PretrainedWordEmbeddings):
             raise TypeError(f"embeddings must be PretrainedWordEmbeddings, got {embeddings!r}")
         if initialization not in ("pretrained", "random"):
-            raise ValueError(
-                f"initialization must be 'pretrained' or 'random', got {initialization!r}"
-            )
+            raise ValueError(f"initialization: 'pretrained' or 'random', got {initialization!r}")
         keras = _keras()
 
         inputs = keras.Input(shape=(), dtype="string", name="text")
@@ -84,38 +80,15 @@ class SentimentAnalysisModel:
             name="vectorize",
         )
         vocabulary = vectorize.get_vocabulary()  # ["", "[UNK]", *words]
-        embed = keras.layers.Embedding(
-            len(vocabulary),
-            embeddings.dim,
-            mask_zero=True,
-            trainable=trainable_embeddings,
-            embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed),
-            name="embedding",
-        )
-        x = keras.layers.GlobalAveragePooling1D(name="average")(embed(vectorize(inputs)))
-        x = keras.layers.Dense(
-            hidden_units,
-            activation="relu",
-            kernel_initializer=keras.initializers.GlorotUniform(seed),
-        )(x)
-        outputs = keras.layers.Dense(
-            1, activation="sigmoid", kernel_initializer=keras.initializers.GlorotUniform(seed + 1)
-        )(x)
+        outputs = _classifier(
+            vectorize(inputs), len(vocabulary), embeddings.dim, hidden_units,
+            trainable=trainable_embeddings, seed=seed,
+        )  # fmt: skip
         self.model = keras.Model(inputs, outputs, name="sentiment")
         self.matrix = None
         if initialization == "pretrained":
             self.matrix = embeddings.embedding_matrix(vocabulary)
-            embed.set_weights([self.matrix.matrix])
-        self._compile()
-
-    def _compile(self, learning_rate: float = 0.01) -> None:
-        keras = _keras()
-
-        self.model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate),
-            loss="binary_crossentropy",
-            metrics=["accuracy"],
-        )
+            self.model.get_layer("embedding").set_weights([self.matrix.matrix])
 
     @staticmethod
     def _check(texts: Sequence[str], labels: Sequence[int] | None = None) -> np.ndarray:
@@ -141,28 +114,26 @@ class SentimentAnalysisModel:
         batch_size: int = 16,
         seed: int = 0,
     ) -> dict[str, float]:
-        """Fit the head (and the embeddings, if trainable) on labelled texts.
+        """Fit the head (and the embeddings, if trainable) on labelled texts with Adam(0.01).
 
-        The examples are reshuffled (seeded) every epoch and all epochs run as one Keras
-        ``fit`` call over a repeated ``tf.data`` pipeline: Keras' fixed cost per epoch is
-        paid once. Returns the final training loss and the training accuracy after fitting.
+        Examples are reshuffled (seeded) every epoch; all epochs run as one ``fit`` call over a
+        repeated ``tf.data`` pipeline of token ids, from a fresh optimizer on every call. Keras
+        traces a training step on a model's first ``fit`` (slower than training these models),
+        so models of one shape share a compiled trainer, with the result of fitting ``self.model``.
         """
         tf = tensorflow()
 
         y = self._check(texts, labels)
         x = self._check(texts)
         epochs = check_positive_int("epochs", epochs)
-        data = (
-            tf.data.Dataset.from_tensor_slices((tf.constant(list(x)), y))
-            .shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
-            .batch(batch_size)
-            .repeat(epochs)
-        )
-        history = self.model.fit(data, epochs=1, shuffle=False, verbose=0)
-        return {
-            "loss": float(history.history["loss"][-1]),
-            "accuracy": self.accuracy(texts, labels),
-        }
+        ids = self.model.get_layer("vectorize")(tf.constant(list(x)))
+        data = tf.data.Dataset.from_tensor_slices((ids, y))
+        data = data.shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
+        trainer = _trainer(self.model)
+        history = trainer.fit(data.batch(batch_size).repeat(epochs), shuffle=False, verbose=0)
+        self.model.set_weights(trainer.get_weights())
+        accuracy = self.accuracy(texts, labels)
+        return {"loss": float(history.history["loss"][-1]), "accuracy": accuracy}
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of "positive" for each text, shape ``(len(texts),)``."""
@@ -201,43 +172,69 @@ class SentimentAnalysisModel:
 
     @classmethod
     def load(cls, path: str | pathlib.Path) -> SentimentAnalysisModel:
-        """Load a model saved by ``save`` with ``safe_mode=True`` (no arbitrary code runs)."""
+        """Load a model saved by ``save`` with ``safe_mode=True``, which refuses to deserialise a
+        ``Lambda`` layer's Python bytecode; other files can still harm: load only files you trust.
+        """
         path = pathlib.Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such model file")
         keras = _keras()
 
         instance = cls.__new__(cls)
-        instance.model = keras.models.load_model(path, safe_mode=True)
-        instance.matrix = None
+        instance.model, instance.matrix = keras.models.load_model(path, safe_mode=True), None
         return instance
 
 
-def compare_embeddings(
-    embeddings: PretrainedWordEmbeddings,
-    train,
-    test,
-    *,
-    seeds: Sequence[int] = (0, 1, 2),
-    epochs: int = 30,
-) -> dict[str, list[float]]:
-    """Test accuracy of frozen pre-trained vs trainable random embeddings, one per seed.
-
-    ``train`` and ``test`` have ``.texts`` and ``.labels`` (``course_utils.datasets.text``).
-    Used by notebook 04's measurement and its widget (labelled-set size -> accuracy).
-    """
+def _classifier(ids, words: int, dim: int, units: int, *, trainable: bool, seed: int):
+    """Token ids (0 = padding) -> ``Embedding`` -> average -> ``Dense`` (relu) -> sigmoid."""
     keras = _keras()
 
-    results: dict[str, list[float]] = {"pretrained (frozen)": [], "random (trainable)": []}
+    glorot = keras.initializers.GlorotUniform
+    x = keras.layers.Embedding(
+        words, dim, mask_zero=True, trainable=trainable, name="embedding",
+        embeddings_initializer=keras.initializers.RandomUniform(-0.05, 0.05, seed=seed),
+    )(ids)  # fmt: skip
+    x = keras.layers.GlobalAveragePooling1D(name="average")(x)
+    x = keras.layers.Dense(units, "relu", kernel_initializer=glorot(seed), name="hidden")(x)
+    return keras.layers.Dense(1, "sigmoid", kernel_initializer=glorot(seed + 1), name="output")(x)
+
+
+def _trainer(model):
+    """The compiled trainer of ``model``'s shapes, given its weights and a reset optimizer."""
+    keras = _keras()
+
+    weights = model.get_weights()  # embedding, hidden kernel and bias, output kernel and bias
+    trainable = model.get_layer("embedding").trainable
+    key = (*(w.shape for w in weights), trainable)
+    trainer = _TRAINERS.get(key)
+    if trainer is None:
+        ids = keras.Input(shape=(None,), dtype="int64", name="ids")
+        (words, dim), hidden_units = weights[0].shape, weights[1].shape[1]
+        trainer = _TRAINERS[key] = keras.Model(ids, _classifier(
+            ids, words, dim, hidden_units, trainable=trainable, seed=0))  # fmt: skip
+        trainer.compile(keras.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"],
+                        steps_per_execution=32)  # fmt: skip
+    trainer.set_weights(weights)
+    for variable in trainer.optimizer.variables:
+        if "learning_rate" not in variable.path:
+            variable.assign(np.zeros(variable.shape, variable.dtype))
+    return trainer
+
+
+def compare_embeddings(
+    embeddings: PretrainedWordEmbeddings, train, test, *, seeds: Sequence[int] = (0, 1, 2),
+    epochs: int = 30,
+) -> dict[str, list[float]]:  # fmt: skip
+    """Test accuracy of frozen pre-trained vs trainable random embeddings, one per seed (the
+    global seeds too: ``tf.data``'s shuffle uses them); ``train`` and ``test`` are ``Reviews``."""
+    keras = _keras()
+
+    results: dict[str, list[float]] = {name: [] for name in _KINDS}
     for seed in seeds:
-        for name, init, trainable in (
-            ("pretrained (frozen)", "pretrained", False),
-            ("random (trainable)", "random", True),
-        ):
+        for name, (init, trainable) in _KINDS.items():
             keras.utils.set_random_seed(seed)
-            model = SentimentAnalysisModel(
-                embeddings, initialization=init, trainable_embeddings=trainable, seed=seed
-            )
+            model = SentimentAnalysisModel(embeddings, initialization=init, seed=seed,
+                                           trainable_embeddings=trainable)  # fmt: skip
             model.train(train.texts, train.labels, epochs=epochs, seed=seed)
             results[name].append(model.accuracy(test.texts, test.labels))
     return results

@@ -10,7 +10,7 @@ from course_utils.notebook import quiet_tensorflow_import
 quiet_tensorflow_import()
 
 from course_utils.datasets.text import make_corpus, make_reviews, tokenize  # noqa: E402
-from course_utils.transfer import build_embeddings  # noqa: E402
+from course_utils.transfer import build_embeddings, sentiment  # noqa: E402
 from course_utils.transfer.embeddings import PretrainedWordEmbeddings  # noqa: E402
 from course_utils.transfer.sentiment import (  # noqa: E402
     SentimentAnalysisModel,
@@ -59,6 +59,62 @@ def test_embedding_layer_starts_from_the_pretrained_matrix_and_stays_frozen(tiny
     model.train(TEXTS, LABELS, epochs=3, batch_size=2)
     np.testing.assert_array_equal(embedding_weights(model), before)  # bitwise unchanged
     assert not np.array_equal(model.model.layers[-1].get_weights()[0], head_before)
+
+
+def test_fine_tuning_moves_only_the_vectors_of_words_in_the_training_texts(tiny):
+    model = SentimentAnalysisModel(tiny, trainable_embeddings=True, seed=0)
+    model.train(["good film", "bad film", "great film"], [1, 0, 1], epochs=5, batch_size=2)
+    after = embedding_weights(model)
+    vocabulary = model.model.get_layer("vectorize").get_vocabulary()
+    for word, vector in zip(tiny.words, tiny.vectors, strict=True):
+        row = after[vocabulary.index(word)]
+        if word in ("good", "bad", "great", "film"):
+            assert not np.array_equal(row, vector), f"{word!r} was trained on but did not move"
+        else:  # "awful" and "food": absent from the texts, no gradient, no Adam moment
+            np.testing.assert_array_equal(row, vector)
+
+
+def trained_weights(embeddings, seed, labels, trainable=False):
+    import keras
+
+    keras.utils.set_random_seed(seed)  # tf.data's shuffle uses the global seed too
+    model = SentimentAnalysisModel(embeddings, trainable_embeddings=trainable, seed=seed)
+    model.train(TEXTS, labels, epochs=4, batch_size=4, seed=seed)
+    return model.model.get_weights()
+
+
+def test_the_shared_trainer_gives_the_result_of_fitting_the_model_itself(tiny):
+    import keras
+    import tensorflow as tf
+
+    shared = trained_weights(tiny, 3, LABELS, trainable=True)
+    keras.utils.set_random_seed(3)
+    direct = SentimentAnalysisModel(tiny, trainable_embeddings=True, seed=3)
+    direct.model.compile(keras.optimizers.Adam(0.01), "binary_crossentropy")
+    data = tf.data.Dataset.from_tensor_slices((tf.constant(TEXTS), np.float32(LABELS)))
+    data = data.shuffle(len(TEXTS), seed=3, reshuffle_each_iteration=True).batch(4).repeat(4)
+    direct.model.fit(data, shuffle=False, verbose=0)
+    for ours, theirs in zip(shared, direct.model.get_weights(), strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-6)
+
+
+def test_models_of_one_shape_share_a_trainer_and_train_independently(tiny, monkeypatch):
+    monkeypatch.setattr(sentiment, "_TRAINERS", {})
+    alone = trained_weights(tiny, 0, LABELS)
+    trained_weights(tiny, 1, [1 - y for y in LABELS])  # same shapes, other data, in between
+    again = trained_weights(tiny, 0, LABELS)
+    assert len(sentiment._TRAINERS) == 1
+    for first, second in zip(alone, again, strict=True):
+        np.testing.assert_array_equal(first, second)  # no weights or optimizer state leaked
+
+
+def test_load_refuses_a_lambda_layer_under_safe_mode(tmp_path):
+    import keras
+
+    path = tmp_path / "lambda.keras"
+    keras.Sequential([keras.Input(shape=(1,)), keras.layers.Lambda(lambda x: x * 2)]).save(path)
+    with pytest.raises(ValueError, match="safe_mode"):
+        SentimentAnalysisModel.load(path)
 
 
 def test_random_trainable_baseline_uses_the_same_vocabulary_but_not_the_vectors(tiny):
