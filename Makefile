@@ -56,6 +56,7 @@ release: $(STAMP)
 ## Rebuild the shipped artifacts under data/ (each has a card saying how it was made).
 data: $(STAMP)
 	$(BIN)/python -m course_utils.transfer.build_base
+	$(BIN)/python -m course_utils.transfer.build_base --comparison
 	$(BIN)/python -m course_utils.transfer.build_embeddings
 	$(BIN)/python -m course_utils.datasets.driving_base
 

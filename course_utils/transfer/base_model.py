@@ -1,6 +1,6 @@
 """The architecture of the course's pre-trained base (``data/pretrained/shapes_cnn.keras``).
 
-The command that trains and ships it is ``build_base``; notebook 05's from-scratch baseline
+The command that trains and ships it is ``build_base``; notebook 03's from-scratch baseline
 (``transfer.images``) builds the same architecture untrained. Taught in notebook 03.
 """
 

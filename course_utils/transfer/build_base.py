@@ -2,12 +2,17 @@
 
     python -m course_utils.transfer.build_base            # the shipped base (a few minutes)
     python -m course_utils.transfer.build_base --out /tmp/base --per-class 100 --epochs 1
+    python -m course_utils.transfer.build_base --comparison   # notebook 03's full sweep (minutes)
 
 No machine of the course can download ImageNet weights, so the course makes its own pre-trained
 base: a small CNN with BatchNormalization, trained on ``SOURCE_CLASSES`` from
 ``course_utils.datasets.images``. It writes ``shapes_cnn.keras`` (the source classifier, loadable
 with ``safe_mode=True``) and ``shapes_cnn.json``, the model card (classes, accuracy on fresh
 samples, seed, command, parameter count). Notebooks 03 and 05 load it; they never retrain it.
+
+``--comparison`` runs notebook 03's full measurement, transfer against the same CNN from scratch
+for 5 to 200 labels per class and three seeds, and writes ``shapes_transfer_vs_scratch.json``
+with its card ``.md``; the notebook re-runs a part of it live and checks it against the file.
 """
 
 from __future__ import annotations
@@ -27,12 +32,13 @@ from course_utils.transfer.base_model import FEATURE_LAYER, MODEL_NAME, TOP_BLOC
 from course_utils.transfer.keras_utils import compile_classifier
 from course_utils.validation import check_positive_int
 
-__all__ = ["DEFAULT_DIR", "MODEL_NAME", "build_base_model", "build", "main"]
+__all__ = ["DEFAULT_DIR", "MODEL_NAME", "build_base_model", "build", "build_comparison", "main"]
 
 DEFAULT_DIR = PRETRAINED_DIR
 # The rebuilt base's source accuracy must fall within this distance of the card's value.
 TOLERANCE = 0.03
 EVAL_SEED_OFFSET = 10_000
+COMPARISON_FILE = "shapes_transfer_vs_scratch.json"
 
 
 def build(
@@ -110,6 +116,71 @@ def build(
     return card
 
 
+def build_comparison(
+    path: pathlib.Path | str | None = None,
+    *,
+    labels_per_class: tuple[int, ...] = (5, 10, 20, 50, 100, 200),
+    seeds: tuple[int, ...] = (0, 1, 2),
+) -> dict:
+    """Run ``transfer_vs_scratch`` on the shipped base in full; write the JSON and its card."""
+    from course_utils.transfer.images import (
+        COMPARISON_DATA,
+        COMPARISON_PATH,
+        comparison_data,
+        summarize_comparison,
+        transfer_vs_scratch,
+    )
+    from course_utils.transfer.pretrained import PretrainedModel
+
+    info = setup(seed=0, deterministic=True)
+    path = pathlib.Path(path or COMPARISON_PATH)
+    start = time.perf_counter()
+    data = comparison_data()
+    rows = transfer_vs_scratch(
+        PretrainedModel.from_file(),
+        data["pool"],
+        data["validation"],
+        data["test"],
+        labels_per_class=labels_per_class,
+        seeds=seeds,
+    )
+    result = {
+        "description": "Notebook 03: test accuracy of transfer vs the same CNN from scratch.",
+        "command": "python -m course_utils.transfer.build_base --comparison",
+        "base_sha256": file_sha256(DEFAULT_DIR / f"{MODEL_NAME}.keras"),
+        "data": COMPARISON_DATA,
+        "protocol": "transfer_vs_scratch defaults: batch 32, Adam (head 1e-2, scratch 2e-3), "
+        "validation accuracy every 20 steps, stop after 10 without a new best, best restored",
+        "tensorflow": info.tensorflow_version,
+        "keras": info.keras_version,
+        "seconds_on_the_build_machine": round(time.perf_counter() - start, 1),
+        "rows": rows,
+    }
+    path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    lines: list[str] = [
+        f"# Card: {path.name}",
+        "",
+        str(result["description"]),
+        "",
+        f"- **command**: `{result['command']}` (part of `make data`; a few minutes on 2 cores)",
+        f"- **base**: {MODEL_NAME}.keras, sha256 {result['base_sha256']}",
+        f"- **data** (`target_task(per_class, seed)`): {json.dumps(COMPARISON_DATA)}",
+        f"- **protocol**: {result['protocol']}",
+        f"- **tensorflow / keras**: {info.tensorflow_version} / {info.keras_version}",
+        "- **used by**: notebooks/03_transfer_learning.ipynb, which re-runs part of it live and "
+        "asserts that the live rows match these",
+        "",
+        "| labels per class | transfer | scratch | gain |",
+        "|---|---|---|---|",
+    ]
+    for size, mean in summarize_comparison(rows).items():
+        lines.append(
+            f"| {size} | {mean['transfer']:.3f} | {mean['scratch']:.3f} | {mean['gain']:+.3f} |"
+        )
+    path.with_suffix(".md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(DEFAULT_DIR), help="output folder")
@@ -117,7 +188,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--eval-per-class", type=int, default=300, help="fresh images per class")
+    parser.add_argument(
+        "--comparison", action="store_true", help="notebook 03's transfer-vs-scratch sweep instead"
+    )
     args = parser.parse_args(argv)
+    if args.comparison:
+        result = build_comparison()
+        print(
+            f"wrote {COMPARISON_FILE}: {len(result['rows'])} runs in "
+            f"{result['seconds_on_the_build_machine']} s"
+        )
+        return 0
     card = build(
         args.out,
         per_class=args.per_class,

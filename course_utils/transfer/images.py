@@ -1,39 +1,78 @@
 """Notebook 03's claim, measured: transfer learning against training from scratch, few labels.
 
 ``transfer_vs_scratch`` trains a head on the frozen base's features and the same architecture
-from scratch on the same labelled subsets; ``summarize_comparison`` makes the table. The lecture
-classes of notebook 05 live in ``image_models.py`` (re-exported here, where notebook 05 imports
-them from).
+from scratch on the same labelled subsets, both with the same early-stopping protocol
+(``EarlyStoppingTrainer``: a validation split picks when to stop); ``summarize_comparison`` makes
+the table, ``load_comparison`` reads the full sweep shipped by ``make data`` (``build_base
+--comparison``). ``TaskSpecificModel`` and friends live in ``image_models.py`` (re-exported).
 """
 
 from __future__ import annotations
 
+import json
+import pathlib
 from collections.abc import Sequence
 
 import numpy as np
 
 from course_utils._tf import keras as _keras
+from course_utils.paths import PRETRAINED_DIR
 from course_utils.transfer.base_model import build_base_model
+from course_utils.transfer.early_stopping import EarlyStoppingTrainer
 from course_utils.transfer.image_models import (
     ImageClassificationModel,
     TaskSpecificModel,
-    _fit_full_batches,
-    _reset_optimizer,
     confusion_matrix,
 )
-from course_utils.transfer.keras_utils import compile_classifier
 from course_utils.transfer.pretrained import PretrainedModel
 
 __all__ = [
     "TaskSpecificModel",
     "ImageClassificationModel",
+    "COMPARISON_PATH",
+    "COMPARISON_DATA",
+    "EarlyStoppingTrainer",
+    "comparison_data",
+    "load_comparison",
     "confusion_matrix",
+    "scratch_model",
     "transfer_vs_scratch",
     "summarize_comparison",
 ]
 
 
-def _scratch_model(image_size: int, num_classes: int):
+COMPARISON_PATH = PRETRAINED_DIR / "shapes_transfer_vs_scratch.json"
+#: The images of the shipped comparison: ``target_task(per_class, seed=seed)`` for each split.
+COMPARISON_DATA = {
+    "pool": {"per_class": 200, "seed": 1},
+    "validation": {"per_class": 20, "seed": 3},
+    "test": {"per_class": 60, "seed": 2},
+}
+
+
+def comparison_data() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The labelled pool, validation split and test set of the comparison (``COMPARISON_DATA``)."""
+    from course_utils.datasets.images import target_task
+
+    return {
+        name: target_task(spec["per_class"], seed=spec["seed"])
+        for name, spec in COMPARISON_DATA.items()
+    }
+
+
+def load_comparison(path: str | pathlib.Path = COMPARISON_PATH) -> dict:
+    """The shipped full comparison (``build_base --comparison``): protocol, data and rows."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: no shipped comparison; make it with "
+            "`python -m course_utils.transfer.build_base --comparison`"
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def scratch_model(image_size: int = 32, num_classes: int = 5):
+    """The base's architecture, randomly initialised, taking raw ``uint8`` images: the baseline."""
     keras = _keras()
 
     inputs = keras.Input((image_size, image_size, 3))
@@ -41,94 +80,96 @@ def _scratch_model(image_size: int, num_classes: int):
     return keras.Model(inputs, build_base_model(image_size, num_classes, bn_momentum=0.9)(scaled))
 
 
-def _compiled(model, learning_rate: float, steps_per_execution: int):
-    # Several steps per call of the traced train function: far less Python overhead per step.
-    return compile_classifier(
-        model, learning_rate, accuracy=False, steps_per_execution=steps_per_execution
-    )
-
-
 def _accuracy(model, inputs, labels) -> float:
-    logits = np.asarray(model(inputs, training=False))
+    logits = np.asarray(model(np.asarray(inputs, dtype=np.float32), training=False))
     return float(np.mean(logits.argmax(axis=-1) == labels))
 
 
 def transfer_vs_scratch(
     pretrained: PretrainedModel,
     pool: tuple[np.ndarray, np.ndarray],
+    validation: tuple[np.ndarray, np.ndarray],
     test: tuple[np.ndarray, np.ndarray],
     *,
-    labels_per_class: Sequence[int] = (5, 10, 20, 50),
+    labels_per_class: Sequence[int] = (5, 10, 20, 50, 100, 200),
     seeds: Sequence[int] = (0, 1, 2),
-    head_steps: int = 200,
-    scratch_steps: int = 80,
-    batch_size: int = 16,
+    scratch_sizes: Sequence[int] | None = None,
+    batch_size: int = 32,
+    eval_every: int = 20,
+    patience: int = 10,
+    max_steps: int = 3000,
 ) -> list[dict]:
-    """Test accuracy of transfer (head on frozen features) vs the same CNN trained from scratch.
+    """Test accuracy of transfer (linear head on frozen features) vs the same CNN from scratch.
 
     For each size and seed, the seed picks ``labels_per_class`` labelled images per class from
-    ``pool``; both models see exactly those. The head gets ``head_steps`` full-batch Adam steps;
-    the scratch CNN (same architecture as the base) ``scratch_steps`` steps of ``batch_size``
-    images. Returns one row per (size, seed) with test accuracies (and the scratch model's
-    accuracy on its own training images, to show it overfits).
+    ``pool``; both models train on exactly those, with the same ``EarlyStoppingTrainer``
+    protocol (batch size, validation split, patience), so each trains until it stops improving.
+    Returns one row per (size, seed): test accuracies, training accuracies and the steps each
+    side used. ``scratch_sizes`` limits the (slow) scratch runs to those sizes (default: all);
+    rows of the other sizes hold the transfer side only.
     """
     keras = _keras()
-
     from course_utils.datasets.images import labels_per_class_subset
 
-    x_pool, y_pool = pool
+    x_pool, y_pool = pretrained.check_images(pool[0]), np.asarray(pool[1])
+    x_val, y_val = pretrained.check_images(validation[0]), np.asarray(validation[1])
     x_test, y_test = pretrained.check_images(test[0]), np.asarray(test[1])
     num_classes = len(np.unique(y_pool))
-    size = pretrained.input_shape[0]
-    pool_features = pretrained.extract_features(x_pool)
-    test_features = pretrained.extract_features(x_test)
+    features = {
+        name: pretrained.extract_features(images)
+        for name, images in (("pool", x_pool), ("val", x_val), ("test", x_test))
+    }
+    protocol = dict(batch_size=batch_size, eval_every=eval_every, patience=patience)
+    protocol["max_steps"] = max_steps
 
-    # One compiled model of each kind, re-initialised per run: Keras traces train steps once.
+    # One model and one trainer of each kind, re-initialised per run: traced once.
     def new_head():
         return TaskSpecificModel(num_classes, hidden_units=0, dropout=0.0).build(
             pretrained.feature_dim
         )
 
-    head = _compiled(new_head(), 1e-2, 50)
-    scratch = _compiled(_scratch_model(size, num_classes), 2e-3, 20)
+    head = new_head()
+    head_trainer = EarlyStoppingTrainer(head, 1e-2)
+    scratch_sizes = labels_per_class if scratch_sizes is None else tuple(scratch_sizes)
+    if scratch_sizes:
+        cnn = scratch_model(pretrained.input_shape[0], num_classes)
+        cnn_trainer = EarlyStoppingTrainer(cnn, 2e-3)
     rows = []
     for count in labels_per_class:
         for seed in seeds:
             chosen = labels_per_class_subset(y_pool, count, seed=seed)
             keras.utils.set_random_seed(seed)
             head.set_weights(new_head().get_weights())
-            _reset_optimizer(head)
-            _fit_full_batches(head, pool_features, y_pool, chosen, head_steps)
-            transfer = _accuracy(head, test_features, y_test)
-
-            scratch.set_weights(_scratch_model(size, num_classes).get_weights())
-            _reset_optimizer(scratch)
-            rng = np.random.default_rng(seed)
-            repeats = -(-scratch_steps * batch_size // len(chosen))
-            order = np.concatenate([rng.permutation(chosen) for _ in range(repeats)])
-            order = order[: scratch_steps * batch_size]
-            scratch.fit(
-                x_pool[order],
-                y_pool[order],
-                batch_size=batch_size,
-                epochs=1,
-                shuffle=False,
-                verbose=0,
+            fit = head_trainer.fit(
+                (features["pool"][chosen], y_pool[chosen]),
+                (features["val"], y_val),
+                seed=seed,
+                **protocol,
             )
-            rows.append(
-                {
-                    "labels_per_class": count,
-                    "seed": seed,
-                    "transfer": transfer,
-                    "scratch": _accuracy(scratch, x_test, y_test),
-                    "scratch_train": _accuracy(scratch, x_pool[chosen], y_pool[chosen]),
-                }
-            )
+            row = {
+                "labels_per_class": count,
+                "seed": seed,
+                "transfer": _accuracy(head, features["test"], y_test),
+                "transfer_train": _accuracy(head, features["pool"][chosen], y_pool[chosen]),
+                "transfer_steps": fit["steps"],
+            }
+            if count in scratch_sizes:
+                cnn.set_weights(scratch_model(pretrained.input_shape[0], num_classes).get_weights())
+                fit = cnn_trainer.fit(
+                    (x_pool[chosen], y_pool[chosen]), (x_val, y_val), seed=seed, **protocol
+                )
+                row["scratch"] = _accuracy(cnn, x_test, y_test)
+                row["scratch_train"] = _accuracy(cnn, x_pool[chosen], y_pool[chosen])
+                row["scratch_steps"] = fit["steps"]
+            rows.append(row)
     return rows
 
 
 def summarize_comparison(rows: list[dict], labels_per_class: int | None = None) -> dict:
-    """Mean accuracies over seeds, per size (or for one size): what the plot and widget show."""
+    """Mean accuracies (and steps) over seeds, per size, or for one size: what the plot shows.
+
+    A size without scratch runs (``scratch_sizes``) gets NaN for the scratch side and the gain.
+    """
     sizes = sorted({row["labels_per_class"] for row in rows})
     if labels_per_class is not None:
         if labels_per_class not in sizes:
@@ -137,7 +178,9 @@ def summarize_comparison(rows: list[dict], labels_per_class: int | None = None) 
     summary = {}
     for size in sizes:
         picked = [row for row in rows if row["labels_per_class"] == size]
-        transfer = float(np.mean([row["transfer"] for row in picked]))
-        scratch = float(np.mean([row["scratch"] for row in picked]))
-        summary[size] = {"transfer": transfer, "scratch": scratch, "gain": transfer - scratch}
+        means = {}
+        for key in ("transfer", "scratch", "transfer_steps", "scratch_steps"):
+            values = [row[key] for row in picked if key in row]
+            means[key] = float(np.mean(values)) if values else float("nan")
+        summary[size] = {**means, "gain": means["transfer"] - means["scratch"]}
     return summary

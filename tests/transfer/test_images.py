@@ -1,4 +1,5 @@
-"""TaskSpecificModel and ImageClassificationModel (notebook 05), and notebook 03's comparison."""
+"""TaskSpecificModel and ImageClassificationModel (notebook 05), and notebook 03's comparison:
+the early-stopping trainer both sides use, the sweep, and the shipped sweep it must match."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from course_utils.transfer import (  # noqa: E402
     TaskSpecificModel,
 )
 from course_utils.transfer.images import (  # noqa: E402
+    COMPARISON_DATA,
     confusion_matrix,
+    load_comparison,
     summarize_comparison,
     transfer_vs_scratch,
 )
@@ -129,22 +132,54 @@ def test_summary_averages_seeds_and_refuses_unknown_sizes():
     rows = [
         {"labels_per_class": 5, "seed": 0, "transfer": 0.8, "scratch": 0.2},
         {"labels_per_class": 5, "seed": 1, "transfer": 0.6, "scratch": 0.4},
+        {"labels_per_class": 9, "seed": 0, "transfer": 0.9, "transfer_steps": 40},
     ]
     summary = summarize_comparison(rows, 5)[5]
-    assert summary == pytest.approx({"transfer": 0.7, "scratch": 0.3, "gain": 0.4})
+    assert {k: summary[k] for k in ("transfer", "scratch", "gain")} == pytest.approx(
+        {"transfer": 0.7, "scratch": 0.3, "gain": 0.4}
+    )
+    # a size measured on the transfer side only: NaN for scratch and the gain, not a KeyError
+    only_transfer = summarize_comparison(rows)[9]
+    assert only_transfer["transfer_steps"] == 40 and np.isnan(only_transfer["gain"])
     with pytest.raises(ValueError, match="no results for 7"):
         summarize_comparison(rows, 7)
 
 
-def test_transfer_beats_scratch_with_few_labels():
-    pool, test = target_task(10, seed=1), target_task(20, seed=2)
+@pytest.fixture(scope="module")
+def sweep_data():
+    return target_task(10, seed=1), target_task(4, seed=3), target_task(20, seed=2)
+
+
+def test_transfer_beats_scratch_with_few_labels_both_trained_to_early_stopping(sweep_data):
+    pool, validation, test = sweep_data
     rows = transfer_vs_scratch(
-        PretrainedModel.from_file(),
-        pool,
-        test,
-        labels_per_class=(5,),
-        seeds=(0,),
-        scratch_steps=40,
+        PretrainedModel.from_file(), pool, validation, test, labels_per_class=(5,), seeds=(1,)
     )
     assert len(rows) == 1
-    assert rows[0]["transfer"] > rows[0]["scratch"] + 0.2
+    row = rows[0]
+    assert row["transfer"] > row["scratch"] + 0.2
+    # both sides report the steps of their restored weights, a multiple of the scoring interval
+    assert row["transfer_steps"] % 20 == 0 and row["scratch_steps"] % 20 == 0
+
+
+def test_a_row_does_not_depend_on_the_other_runs_of_the_sweep(sweep_data):
+    # The notebook re-runs a part of the shipped sweep and compares row by row.
+    pool, validation, test = sweep_data
+    base = PretrainedModel.from_file()
+    alone = transfer_vs_scratch(base, pool, validation, test, labels_per_class=(3,), seeds=(1,))
+    within = transfer_vs_scratch(
+        base, pool, validation, test, labels_per_class=(2, 3), seeds=(0, 1), scratch_sizes=(3,)
+    )
+    assert within[-1] == alone[0]
+    assert "scratch" not in within[0] and "transfer" in within[0]  # scratch_sizes skipped it
+
+
+def test_shipped_comparison_covers_the_sweep_and_its_data():
+    shipped = load_comparison()
+    assert shipped["data"] == COMPARISON_DATA
+    sizes = sorted({row["labels_per_class"] for row in shipped["rows"]})
+    assert sizes[0] <= 5 and sizes[-1] >= 200
+    for row in shipped["rows"]:
+        assert {"transfer", "scratch", "transfer_steps", "scratch_steps"} <= set(row)
+    with pytest.raises(FileNotFoundError, match="--comparison"):
+        load_comparison("/nonexistent/comparison.json")
