@@ -3,7 +3,8 @@
 - ``strategy``: ``make_strategy`` (MirroredStrategy over GPUs, else logical CPUs made by
   ``split_cpu``), ``DistributedTrainer`` (the custom training loop), ``RoundTrace``, chief helpers.
 - ``experiments``: ``measure_throughput`` and ``replica_experiment`` (notebook 06's widget).
-- ``demo``: the seeded data and tiny MLP every process of notebook 06 trains.
+- ``demo``: the seeded data and tiny MLP every process of notebook 06 trains (and the same MLP
+  with BatchNormalization, ``build_bn_model``).
 - ``launch``: ``WorkerLauncher`` starts ``MultiWorkerMirroredStrategy`` workers with ``TF_CONFIG``.
 - ``ports``: free ports, ``port_in_use`` / ``PortInUseError``, ``listening_addresses``.
 - ``worker_main``: the worker script the launcher runs in notebook 06.

@@ -10,7 +10,7 @@ import numpy as np
 
 from course_utils._tf import keras
 
-__all__ = ["make_classification_data", "make_data", "build_model"]
+__all__ = ["make_classification_data", "make_data", "build_model", "build_bn_model"]
 
 
 def make_classification_data(
@@ -37,6 +37,26 @@ def build_model(features: int = 8, seed: int = 7):
         [
             k.Input((features,)),
             k.layers.Dense(16, activation="relu"),
+            k.layers.Dense(1),
+        ]
+    )
+
+
+def build_bn_model(features: int = 8, seed: int = 7, *, synchronized: bool = False):
+    """``build_model`` with a BatchNormalization layer after the hidden Dense layer (notebook 06).
+
+    Under a strategy each replica normalizes with its own slice's statistics, so training no
+    longer matches one device; ``synchronized=True`` all-reduces the statistics (TensorFlow
+    backend) and restores the match.
+    """
+    k = keras()
+    k.utils.set_random_seed(seed)
+    return k.Sequential(
+        [
+            k.Input((features,)),
+            k.layers.Dense(16),
+            k.layers.BatchNormalization(synchronized=synchronized),
+            k.layers.ReLU(),
             k.layers.Dense(1),
         ]
     )

@@ -41,6 +41,10 @@ def make_strategy(replicas: int, *, use_gpus: bool = True):
     ``setup(cpu_devices=N)``), and gradients are summed on one device
     (``ReductionToOneDevice``): the default collective all-reduce keys its groups by order of
     creation, so strategies over different subsets of devices in one process would clash.
+
+    On a machine with fewer GPUs than the largest replica count, call
+    ``course_utils.devices.use_one_device_kind(max_replicas)`` first: otherwise small replica
+    counts (and the default strategy) run on a GPU while larger ones fall back to CPUs.
     """
     replicas = check_positive_int("replicas", replicas)
     tf = tensorflow()
@@ -118,6 +122,10 @@ class DistributedTrainer:
         with strategy.scope():
             self.model = build_model()
             self.optimizer = make_optimizer()
+            if self.model.built and not self.optimizer.built:
+                # Its slots now, not in the first step: a tf.function that creates variables
+                # is traced twice, which made the first step about twice as slow.
+                self.optimizer.build(self.model.trainable_variables)
         self._train_step: Any = None  # the tf.function, traced on the first step
 
     @property

@@ -1,5 +1,8 @@
 """MirroredStrategy over logical CPUs: the custom loop trains exactly like one device.
 
+Also the limits notebook 06 teaches: the per-replica loss bug under Adam, BatchNormalization,
+one device kind per run with TF32 off.
+
 TensorFlow fixes its devices once per process, and other test modules start it with one CPU,
 so the TensorFlow checks run in one fresh subprocess (split into 4 logical CPUs) that prints
 its measurements as JSON; each test asserts one property on them.
@@ -19,18 +22,22 @@ SCRIPT = textwrap.dedent(
     """
     import json
     import numpy as np
+    from course_utils.devices import use_one_device_kind
     from course_utils.notebook import setup
+    kind = use_one_device_kind(4)  # before any other TensorFlow code, as in notebook 06
     setup(seed=0, cpu_devices=4)
     import keras
     import tensorflow as tf
     from course_utils.distribution import (
         DistributedTrainer, make_strategy, measure_throughput, replica_experiment, split_cpu,
         is_chief)
-    from course_utils.distribution.demo import build_model, make_data
+    from course_utils.distribution.demo import build_bn_model, build_model, make_data
 
     x, y = make_data(256)
     loss = keras.losses.BinaryCrossentropy(from_logits=True)
-    out = {}
+    out = {"kind": kind, "tf32": tf.config.experimental.tensor_float_32_execution_enabled(),
+           "gpus_visible": len(tf.config.list_logical_devices("GPU")),
+           "cpus": len(tf.config.list_logical_devices("CPU"))}
 
     def trainer(replicas, scaling="global", batch=32):
         strategy = make_strategy(replicas) if replicas else tf.distribute.get_strategy()
@@ -66,6 +73,40 @@ SCRIPT = textwrap.dedent(
         out["full_loss"] = float(full)
         summed = np.sum([g[0] for g in trace.per_replica_grads], axis=0)
         out[f"sum_local_{scaling}"] = float(np.abs(summed - trace.reduced_grads[0]).max())
+
+    # The optimizer is built with the model: the step is traced once (the replica function
+    # runs once per replica per trace), not twice as when the first step creates the slots.
+    t = trainer(2)
+    out["optimizer_built"] = bool(t.optimizer.built)
+    calls = []
+    replica_step = t._replica_step
+    t._replica_step = lambda *args: calls.append(1) or replica_step(*args)
+    t.fit(x, y, epochs=1)
+    out["replica_calls_while_tracing"] = len(calls)
+
+    # Adam, with and without the per-replica bug: nearly the same weights, losses x replicas;
+    # with clipnorm the bug changes the training.
+    def adam_run(scaling, **options):
+        t = DistributedTrainer(make_strategy(2), build_model,
+                               lambda: keras.optimizers.Adam(0.01, **options), loss, 32,
+                               loss_scaling=scaling)
+        return np.array(t.fit(x, y)), t.weights()
+    (good, good_w), (bad, bad_w) = adam_run("global"), adam_run("per_replica")
+    out["adam_diff"] = max_diff(good_w, bad_w)
+    out["adam_loss_ratio"] = [float(r) for r in bad / good]
+    out["adam_clip_diff"] = max_diff(adam_run("global", clipnorm=0.1)[1],
+                                     adam_run("per_replica", clipnorm=0.1)[1])
+
+    # BatchNormalization: per-replica statistics differ from one device's unless synchronized.
+    def bn_weights(replicas, synchronized):
+        strategy = make_strategy(replicas) if replicas else tf.distribute.get_strategy()
+        t = DistributedTrainer(strategy, lambda: build_bn_model(synchronized=synchronized),
+                               lambda: keras.optimizers.SGD(0.1), loss, 32)
+        t.fit(x, y)
+        return t.weights()
+    bn_one = bn_weights(0, False)
+    out["bn_plain"] = max_diff(bn_one, bn_weights(2, False))
+    out["bn_sync"] = max_diff(bn_one, bn_weights(2, True))
 
     report = replica_experiment(2, 16, epochs=1)
     out["widget"] = {k: report[k] for k in ("per_replica_batch", "replicas")}
@@ -115,6 +156,29 @@ def test_per_replica_averaging_multiplies_the_gradient_by_the_replicas(measured)
     assert measured["grad_ratio_per_replica"] == pytest.approx(4.0, rel=1e-5)
     assert measured["loss_sum_per_replica"] == pytest.approx(4 * measured["full_loss"], rel=1e-5)
     assert measured["diff_bug"] > 1e-2
+
+
+def test_one_device_kind_for_every_run_and_tf32_off(measured):
+    assert measured["kind"] == "CPU"  # no GPU here: 4 logical CPUs for every run
+    assert measured["cpus"] == 4 and measured["gpus_visible"] == 0
+    assert measured["tf32"] is False
+
+
+def test_the_training_step_is_traced_once(measured):
+    assert measured["optimizer_built"] is True
+    assert measured["replica_calls_while_tracing"] == 2  # one trace x 2 replicas
+
+
+def test_with_adam_the_bug_hides_in_the_logged_loss_and_in_clipnorm(measured):
+    assert measured["adam_diff"] < 1e-3  # Adam cancels a constant factor on the gradient
+    assert measured["adam_loss_ratio"] == pytest.approx([2.0] * 8, abs=1e-3)
+    assert measured["adam_clip_diff"] > 10 * measured["adam_diff"]
+    assert measured["diff_bug"] > 1e-2  # while with SGD it is a larger learning rate
+
+
+def test_batch_normalization_matches_one_device_only_when_synchronized(measured):
+    assert measured["bn_plain"] > 1e-3
+    assert measured["bn_sync"] < 1e-6
 
 
 def test_widget_function_reports_the_per_replica_batch(measured):
