@@ -11,10 +11,15 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
+# conda-forge names that differ from the PyPI ones.
+CONDA_TO_PIP = {"python-xxhash": "xxhash"}
+
+
 def _name(requirement: str) -> str:
-    """'moto[server]>=5.0' -> 'moto'; names normalised as pip does."""
+    """'moto[server]>=5.0' -> 'moto'; names normalised as pip does, conda names mapped to pip's."""
     name = re.split(r"[\s\[<>=!~;]", requirement.strip(), maxsplit=1)[0]
-    return re.sub(r"[-_.]+", "-", name).lower()
+    name = re.sub(r"[-_.]+", "-", name).lower()
+    return CONDA_TO_PIP.get(name, name)
 
 
 def _spec(requirement: str) -> str:

@@ -3,7 +3,12 @@
 Object stores have no atomic rename of a folder, so a checkpoint is committed by a marker
 object written *after* every file: ``ckpt-0000000100/_COMMITTED``. Listings show only groups
 that have it; deletion removes the marker first. An uncommitted group (a crash mid-upload) is
-invisible and is cleaned up by ``discard_incomplete``. Taught in notebook 01.
+invisible and is cleaned up by ``discard_incomplete``.
+
+The staged files are read once (``seal``): hashed, and zstd-compressed when
+``CloudStorage(url, compression="zstd", level=3)`` asks for it, from memory; those bytes are what
+is uploaded. ``open_checkpoint`` checks and decodes compressed files after downloading them.
+Taught in notebook 01.
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ import pathlib
 import tempfile
 from collections.abc import Iterator
 
+from course_utils.checkpoints.compression import check_compression, decode_bytes
+from course_utils.checkpoints.manifest import MANIFEST, CorruptCheckpointError, read_manifest
+from course_utils.checkpoints.sealing import SealedFiles
 from course_utils.checkpoints.storage import Storage, check_key
 
 __all__ = ["CloudStorage"]
@@ -20,11 +28,40 @@ __all__ = ["CloudStorage"]
 COMMIT_MARKER = "_COMMITTED"
 
 
-class CloudStorage(Storage):
-    """``CloudStorage("s3://bucket/run-1", endpoint_url=...)``; options go to fsspec."""
+def _decode(files: dict[str, bytes], name: str) -> None:
+    """Replace the compressed files of a downloaded checkpoint by their checked, decoded bytes.
 
-    def __init__(self, url: str, **storage_options) -> None:
+    A manifest that does not parse is left for ``verify`` to report.
+    """
+    try:
+        manifest = read_manifest(files[MANIFEST], name)
+    except (KeyError, CorruptCheckpointError):
+        return
+    for filename, entry in manifest["files"].items():
+        if "stored" in entry:
+            if filename not in files:
+                raise CorruptCheckpointError(f"{name}: {filename} is missing")
+            files[filename] = decode_bytes(files[filename], entry, name, filename)
+
+
+class CloudStorage(Storage):
+    """``CloudStorage("s3://bucket/run-1", endpoint_url=...)``; options go to fsspec.
+
+    ``compression``: None (default) or ``"zstd"``, with ``level`` 1..22 (default 3).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        compression: str | None = None,
+        level: int | None = None,
+        **storage_options,
+    ) -> None:
         import fsspec
+
+        self.compression, self.level = check_compression(compression, level)
+        self._sealed = SealedFiles()
 
         if not isinstance(url, str) or "://" not in url:
             raise ValueError(f"CloudStorage needs a URL such as 's3://bucket/path', got {url!r}")
@@ -36,6 +73,10 @@ class CloudStorage(Storage):
         self._root = self._root.rstrip("/")
 
     def __repr__(self) -> str:
+        if self.compression:
+            return (
+                f"CloudStorage({self.url!r}, compression={self.compression!r}, level={self.level})"
+            )
         return f"CloudStorage({self.url!r})"
 
     def _path(self, key: str) -> str:
@@ -61,10 +102,13 @@ class CloudStorage(Storage):
         base = self._path(name)
         if self._committed(name):
             raise FileExistsError(f"checkpoint {self.url}/{name} already exists")
-        files = sorted(pathlib.Path(source_dir).iterdir())
-        for path in files:
-            self._fs.pipe_file(f"{base}/{path.name}", path.read_bytes())
+        for filename, data in self._sealed.files(source_dir).items():
+            self._fs.pipe_file(f"{base}/{filename}", data)
         self._fs.pipe_file(f"{base}/{COMMIT_MARKER}", b"committed\n")  # last: the commit
+
+    def seal(self, staged_dir: pathlib.Path) -> dict[str, dict]:
+        # Read once, hashed (and compressed) from memory; write_checkpoint uploads these bytes.
+        return self._sealed.seal(staged_dir, self.level)
 
     def read_file(self, name: str, filename: str) -> bytes:
         path = self._path(f"{name}/{filename}")
@@ -80,11 +124,15 @@ class CloudStorage(Storage):
         base = self._path(name)
         if not self._committed(name):
             raise FileNotFoundError(f"no committed checkpoint {self.url}/{name}")
+        downloaded: dict[str, bytes] = {}
         with tempfile.TemporaryDirectory(prefix="ckpt-download-") as folder:
             for remote in self._fs.ls(base, detail=False):
                 filename = remote.rstrip("/").rsplit("/", 1)[-1]
                 if filename != COMMIT_MARKER:
-                    (pathlib.Path(folder) / filename).write_bytes(self._fs.cat_file(remote))
+                    downloaded[filename] = self._fs.cat_file(remote)
+            _decode(downloaded, name)
+            for filename, data in downloaded.items():
+                (pathlib.Path(folder) / filename).write_bytes(data)
             yield pathlib.Path(folder)
 
     def delete_checkpoint(self, name: str) -> None:

@@ -7,6 +7,11 @@ Writing order for checkpoint ``ckpt-0000000100``::
 
 A crash at any moment leaves either no ``ckpt-0000000100`` or a complete one. Leftover staging
 folders are removed by ``discard_incomplete`` (the manager calls it when it starts).
+
+``LocalStorage(root, compression="zstd", level=3)`` stores each file zstd-compressed when that
+shrinks it (compression.py); the manifest then checksums both the decoded and the stored bytes,
+and ``open_checkpoint`` decodes into a temporary folder after checking the stored bytes.
+Compression is off by default: model weights barely compress, and it costs time on every save.
 Taught in notebook 01.
 """
 
@@ -19,7 +24,10 @@ import shutil
 import uuid
 from collections.abc import Iterator
 
+from course_utils.checkpoints.compression import check_compression, decode_file, encode_file
+from course_utils.checkpoints.manifest import MANIFEST, CorruptCheckpointError, read_manifest
 from course_utils.checkpoints.storage import Storage, check_key, copy_tree
+from course_utils.validation import check_bool
 
 __all__ = ["LocalStorage"]
 
@@ -36,10 +44,30 @@ def _fsync_path(path: pathlib.Path) -> None:
         os.close(descriptor)
 
 
-class LocalStorage(Storage):
-    """A folder on disk. ``LocalStorage("runs/ckpts")`` creates the folder if needed."""
+def _link_or_copy(source: pathlib.Path, target: pathlib.Path) -> None:
+    """A hard link (same file system: no bytes copied), or a copy where links are refused."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
-    def __init__(self, root: str | os.PathLike[str], *, durable: bool = True) -> None:
+
+class LocalStorage(Storage):
+    """A folder on disk. ``LocalStorage("runs/ckpts")`` creates the folder if needed.
+
+    ``compression``: None (default) or ``"zstd"``, with ``level`` 1..22 (default 3).
+    """
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        durable: bool = True,
+        compression: str | None = None,
+        level: int | None = None,
+    ) -> None:
+        self.compression, self.level = check_compression(compression, level)
+        check_bool("durable", durable)
         self.root = pathlib.Path(root)
         if self.root.exists() and not self.root.is_dir():
             raise ValueError(f"LocalStorage root {str(self.root)!r} exists and is not a folder")
@@ -47,6 +75,9 @@ class LocalStorage(Storage):
         self.durable = durable  # fsync files and folders; off only for throwaway demos
 
     def __repr__(self) -> str:
+        if self.compression:
+            options = f"compression={self.compression!r}, level={self.level}"
+            return f"LocalStorage({str(self.root)!r}, {options})"
         return f"LocalStorage({str(self.root)!r})"
 
     def _path(self, key: str) -> pathlib.Path:
@@ -86,6 +117,16 @@ class LocalStorage(Storage):
             for path in pathlib.Path(staged_dir).iterdir():
                 _fsync_path(path)
 
+    def seal(self, staged_dir: pathlib.Path) -> dict[str, dict]:
+        if self.compression is None:
+            return super().seal(staged_dir)
+        assert self.level is not None  # check_compression sets both
+        return {
+            path.name: encode_file(path, self.level, durable=self.durable)
+            for path in sorted(pathlib.Path(staged_dir).iterdir())
+            if path.name != MANIFEST
+        }
+
     def _publish(self, staged: pathlib.Path, target: pathlib.Path) -> None:
         if self.durable:
             for path in staged.iterdir():
@@ -106,7 +147,31 @@ class LocalStorage(Storage):
         path = self._path(name)
         if not path.is_dir():
             raise FileNotFoundError(f"no checkpoint folder {str(path)!r}")
-        yield path  # already local: no copy
+        encoded = self._encoded_files(path, name)
+        if not encoded:
+            yield path  # already local, stored as TensorFlow reads it: no copy
+            return
+        with self.staging_dir() as folder:
+            for source in path.iterdir():
+                if source.name in encoded:
+                    decode_file(source, folder / source.name, encoded[source.name], name)
+                else:
+                    _link_or_copy(source, folder / source.name)
+            yield folder
+
+    @staticmethod
+    def _encoded_files(path: pathlib.Path, name: str) -> dict[str, dict]:
+        """The manifest entries of the files stored compressed (empty if the manifest is bad:
+        ``verify`` then reports it)."""
+        try:
+            manifest = read_manifest((path / MANIFEST).read_bytes(), name)
+        except (OSError, CorruptCheckpointError):
+            return {}
+        encoded = {f: e for f, e in manifest["files"].items() if "stored" in e}
+        for filename in encoded:
+            if not (path / filename).is_file():
+                raise CorruptCheckpointError(f"{name}: {filename} is missing")
+        return encoded
 
     def delete_checkpoint(self, name: str) -> None:
         path = self._path(name)

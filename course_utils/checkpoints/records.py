@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 import warnings
 
 from course_utils._tf import tensorflow
@@ -137,14 +136,13 @@ def check_prefix(prefix: str) -> str:
 
 
 def publish(storage: Storage, info: CheckpointInfo, write_state) -> None:
-    """Write the state (``write_state(prefix)``) and its manifest, then publish them atomically."""
+    """Write the state (``write_state(prefix)``) and its manifest, then publish them atomically.
+
+    ``storage.seal`` hashes (and, if the storage compresses, encodes) the freshly written files
+    while flushing them; the manifest records what it returns.
+    """
     with storage.staging_dir() as staging:
         write_state(staging / STATE_PREFIX)
-        # Hash the files while the storage flushes them: the two overlap (both release the GIL).
-        flushing = threading.Thread(target=storage.prepare, args=(staging,))
-        flushing.start()
-        try:
-            write_manifest(staging, **dataclasses.asdict(info))
-        finally:
-            flushing.join()
+        entries = storage.seal(staging)
+        write_manifest(staging, entries=entries, **dataclasses.asdict(info))
         storage.write_checkpoint(info.name, staging)

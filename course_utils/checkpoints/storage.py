@@ -9,6 +9,10 @@ one. Each implementation gets that guarantee its own way:
   a ``_COMMITTED`` marker object last; listings ignore groups without the marker.
 - ``InMemoryStorage`` (here): a dict of bytes. Used by notebook 02 and as the test double.
 
+Before publishing, ``seal`` hashes the files TensorFlow just wrote (xxh3_128, one pass from the
+page cache, while ``prepare`` flushes them) and returns the manifest's file entries; a storage
+that compresses (``LocalStorage(compression="zstd")``) hashes the compressed bytes it writes.
+
 Taught in notebook 01 (the ``Storage`` box of the UML).
 """
 
@@ -23,6 +27,8 @@ import tempfile
 import threading
 from collections.abc import Iterator
 
+from course_utils.checkpoints.manifest import file_entries
+from course_utils.checkpoints.sealing import SealedFiles
 from course_utils.validation import check_positive_int
 
 __all__ = ["Storage", "InMemoryStorage", "check_key", "MAX_KEY_PART", "MAX_KEY_LENGTH"]
@@ -115,11 +121,38 @@ class Storage(abc.ABC):
         return []
 
     def prepare(self, staged_dir: pathlib.Path) -> None:
-        """Called (on a helper thread) while the manager hashes the staged files.
+        """Called (on a helper thread) by ``seal`` while the staged files are hashed.
 
         ``LocalStorage`` uses it to flush them to disk at the same time; others need nothing.
         """
         return None
+
+    def seal(self, staged_dir: pathlib.Path) -> dict[str, dict]:
+        """Make the staged files final and return their manifest entries (size and checksum).
+
+        Called once TensorFlow has written the files, before the manifest. The files were just
+        written, so they are hashed from the page cache (one pass, through ``mmap``) while
+        ``prepare`` flushes them to disk on another thread: both release the GIL. A storage that
+        transforms what it stores (``LocalStorage(compression="zstd")``) hashes the bytes it
+        writes instead.
+        """
+        errors: list[BaseException] = []
+
+        def flush() -> None:
+            try:
+                self.prepare(staged_dir)
+            except BaseException as error:  # re-raised below, on the caller's thread
+                errors.append(error)
+
+        flushing = threading.Thread(target=flush)
+        flushing.start()
+        try:
+            entries = file_entries(pathlib.Path(staged_dir))
+        finally:
+            flushing.join()
+        if errors:
+            raise errors[0]
+        return entries
 
 
 class InMemoryStorage(Storage):
@@ -133,6 +166,7 @@ class InMemoryStorage(Storage):
         self._checkpoints: dict[str, dict[str, bytes]] = {}
         self._records: dict[str, bytes] = {}
         self._lock = threading.Lock()
+        self._sealed = SealedFiles()
 
     def __repr__(self) -> str:
         return f"InMemoryStorage({len(self._checkpoints)} checkpoints, {self.nbytes()} bytes)"
@@ -146,9 +180,13 @@ class InMemoryStorage(Storage):
         with self._lock:
             return sorted(self._checkpoints)
 
+    def seal(self, staged_dir: pathlib.Path) -> dict[str, dict]:
+        # The bytes are read once here, hashed from memory, and kept for write_checkpoint.
+        return self._sealed.seal(staged_dir)
+
     def write_checkpoint(self, name: str, source_dir: pathlib.Path) -> None:
         check_key(name)
-        files = {p.name: p.read_bytes() for p in sorted(pathlib.Path(source_dir).iterdir())}
+        files = self._sealed.files(source_dir)
         with self._lock:
             if name in self._checkpoints:
                 raise FileExistsError(f"checkpoint {name!r} already exists in memory")

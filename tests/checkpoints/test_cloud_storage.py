@@ -126,9 +126,13 @@ def local_network_only(monkeypatch):
     return connections
 
 
-def _s3_storage(s3_endpoint, bucket, path="run"):
+def _s3_storage(s3_endpoint, bucket, path="run", **options):
     return CloudStorage(
-        f"s3://{bucket}/{path}", endpoint_url=s3_endpoint, key="testing", secret="testing"
+        f"s3://{bucket}/{path}",
+        endpoint_url=s3_endpoint,
+        key="testing",
+        secret="testing",
+        **options,
     )
 
 
@@ -188,15 +192,23 @@ def test_s3_group_uploaded_without_marker_is_not_listed_and_is_discarded(
     assert _keys(client, bucket) == [f"run/ckpt-1/{COMMIT_MARKER}", "run/ckpt-1/x"]
 
 
-def test_s3_manager_save_restore_round_trip(s3_endpoint, s3_bucket, local_network_only):
+@pytest.mark.parametrize("compression", [None, "zstd"])
+def test_s3_manager_save_restore_round_trip(
+    s3_endpoint, s3_bucket, local_network_only, compression
+):
     client, bucket = s3_bucket
     policy = CheckpointPolicy(monitor="loss", keep_latest=2, keep_best=1)
     state = make_state(0, data=False)
-    manager = CheckpointManager(state, _s3_storage(s3_endpoint, bucket), policy)
+    storage = _s3_storage(s3_endpoint, bucket, compression=compression)
+    manager = CheckpointManager(state, storage, policy)
     for step, loss in ((1, 0.2), (2, 0.9), (3, 0.8), (4, 0.7)):
         set_weights_for_step(state, step)
         manager.save({"loss": loss})
     assert [info.step for info in manager.checkpoints()] == [1, 3, 4]
+    data_key = "run/ckpt-0000000004/state.data-00000-of-00001"
+    uploaded = client.get_object(Bucket=bucket, Key=data_key)["Body"].read()
+    magic = uploaded[:4] == b"\x28\xb5\x2f\xfd"  # zstd's frame magic number
+    assert magic == (compression == "zstd"), "compressed bytes are what is uploaded"
     client.put_object(Bucket=bucket, Key="run/ckpt-0000000005/state.index", Body=b"partial")
 
     # A new process: a new state with other weights, a new storage object on the same URL.

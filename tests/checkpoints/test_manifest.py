@@ -11,6 +11,7 @@ import hashlib
 import json
 
 import pytest
+import xxhash
 
 from course_utils.checkpoints import (
     CheckpointManager,
@@ -41,7 +42,7 @@ def folder(tmp_path):
 FIELDS = {"step": 1, "epoch": 0, "metrics": {}, "reason": "manual"}
 
 
-def test_write_manifest_records_size_and_sha256_of_every_other_file(folder):
+def test_write_manifest_records_size_and_xxh3_128_of_every_other_file(folder):
     manifest = write_manifest(folder, step=7, epoch=0, metrics={"loss": 0.5}, reason="manual")
     on_disk = json.loads((folder / MANIFEST).read_text())
     assert on_disk == manifest
@@ -49,7 +50,8 @@ def test_write_manifest_records_size_and_sha256_of_every_other_file(folder):
     assert set(manifest["files"]) == {"a.bin", "b.txt"}
     for name, entry in manifest["files"].items():
         data = (folder / name).read_bytes()
-        assert entry == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        digest = xxhash.xxh3_128(data).hexdigest()
+        assert entry == {"bytes": len(data), "algorithm": "xxh3_128", "digest": digest}
     assert verify(folder, "ckpt-7") == manifest
     # Writing it again (e.g. a retried save) does not list the manifest itself.
     assert MANIFEST not in write_manifest(folder, **FIELDS)["files"]
@@ -59,7 +61,8 @@ def test_write_manifest_records_size_and_sha256_of_every_other_file(folder):
     ("damage", "match"),
     [
         (lambda f: (f / "a.bin").write_bytes(b"\x00\x01"), "a.bin has 2 bytes.*truncated"),
-        (lambda f: (f / "b.txt").write_bytes(b"hellO"), "b.txt fails its sha256"),
+        (lambda f: (f / "b.txt").write_bytes(b"hellO"), "b.txt fails its xxh3_128 check"),
+        (lambda f: (f / "c.bin").write_bytes(b"stray"), "c.bin not listed in its manifest"),
         (lambda f: (f / "b.txt").unlink(), "b.txt is missing"),
         (lambda f: (f / MANIFEST).unlink(), "no manifest.json"),
         (lambda f: (f / MANIFEST).write_bytes(b'{"format": '), "unreadable"),
@@ -88,6 +91,12 @@ def test_write_manifest_records_size_and_sha256_of_every_other_file(folder):
         ),
         (
             lambda f: (f / MANIFEST).write_text(
+                json.dumps(_legacy(f, files={"a.bin": {"bytes": 1, "algorithm": "md5"}}))
+            ),
+            "malformed entry for 'a.bin'",
+        ),
+        (
+            lambda f: (f / MANIFEST).write_text(
                 json.dumps(_legacy(f, files={"../a.bin": {"bytes": 1, "sha256": "0"}}))
             ),
             "malformed entry for '../a.bin'",
@@ -96,6 +105,7 @@ def test_write_manifest_records_size_and_sha256_of_every_other_file(folder):
     ids=[
         "truncated",
         "flipped",
+        "extra-file",
         "deleted",
         "no-manifest",
         "bad-json",
@@ -106,6 +116,7 @@ def test_write_manifest_records_size_and_sha256_of_every_other_file(folder):
         "manifest-flipped",
         "checksum-renamed",
         "legacy-step-not-int",
+        "unknown-algorithm",
         "legacy-file-outside",
     ],
 )
@@ -123,9 +134,46 @@ def _legacy(folder, **changes):
     return {**manifest, "format": "course-utils-checkpoint/1", **changes}
 
 
+def _sha256_era(folder, **changes):
+    """The manifest in ``folder`` as format 2 wrote it: a sha256 per file, manifest_sha256."""
+    manifest = json.loads((folder / MANIFEST).read_text())
+    files = {
+        name: {
+            "bytes": entry["bytes"],
+            "sha256": hashlib.sha256((folder / name).read_bytes()).hexdigest(),
+        }
+        for name, entry in manifest["files"].items()
+    }
+    manifest = {**manifest, "format": "course-utils-checkpoint/2", "files": files, **changes}
+    del manifest["manifest_sha256"]
+    canonical = json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return {**manifest, "manifest_sha256": hashlib.sha256(canonical.encode("ascii")).hexdigest()}
+
+
+def test_a_sha256_manifest_of_format_2_still_verifies_and_catches_damage(folder):
+    write_manifest(folder, **FIELDS)
+    old = _sha256_era(folder)
+    (folder / MANIFEST).write_text(json.dumps(old, indent=1, sort_keys=True))
+    manifest = verify(folder, "ckpt-1")
+    assert manifest["step"] == 1 and manifest["format"] == "course-utils-checkpoint/2"
+    for name, entry in manifest["files"].items():  # read back in today's shape
+        assert entry == {
+            "bytes": old["files"][name]["bytes"],
+            "algorithm": "sha256",
+            "digest": old["files"][name]["sha256"],
+        }
+    (folder / "b.txt").write_bytes(b"hellO")
+    with pytest.raises(CorruptCheckpointError, match="b.txt fails its sha256 check"):
+        verify(folder, "ckpt-1")
+    (folder / "b.txt").write_bytes(b"hello")
+    (folder / MANIFEST).write_text(json.dumps({**old, "step": 5}))
+    with pytest.raises(CorruptCheckpointError, match="fails its own sha256"):
+        verify(folder, "ckpt-1")
+
+
 def test_the_manifest_checksum_covers_every_field_but_not_the_layout(folder):
     manifest = write_manifest(folder, step=7, epoch=0, metrics={"loss": 0.5}, reason="manual")
-    assert manifest["format"] == "course-utils-checkpoint/2"
+    assert manifest["format"] == "course-utils-checkpoint/3"
     assert len(manifest["manifest_sha256"]) == 64
     # Re-indenting or re-ordering the JSON keeps it valid; changing any value does not.
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=4))
@@ -138,9 +186,9 @@ def test_the_manifest_checksum_covers_every_field_but_not_the_layout(folder):
 
 def test_a_manifest_written_before_the_checksum_is_still_read(folder):
     write_manifest(folder, **FIELDS)
-    legacy = _legacy(folder)
+    legacy = _legacy(folder, files=_sha256_era(folder)["files"])
     (folder / MANIFEST).write_text(json.dumps(legacy, indent=1, sort_keys=True))
-    assert verify(folder, "ckpt-1") == legacy
+    assert verify(folder, "ckpt-1")["step"] == legacy["step"]
     (folder / "b.txt").write_bytes(b"hellO")  # its files are still checked
     with pytest.raises(CorruptCheckpointError, match="b.txt fails its sha256"):
         verify(folder, "ckpt-1")
@@ -261,6 +309,46 @@ def test_legacy_manifests_restore_and_a_lying_one_is_caught_by_the_saved_step(ki
     with pytest.warns(UserWarning, match="ckpt-0000000003 is unusable.*holds step 3.*says 7"):
         info = restarted.restore_latest()
     assert info.step == 2 and info.name == "ckpt-0000000002"
+    _assert_weights_of_step(fresh, 2)
+
+
+def _rewrite_as_sha256_era(storage, name: str) -> None:
+    """Rewrite a stored manifest as format 2 wrote it (sha256 per file, re-signed)."""
+    with storage.open_checkpoint(name) as folder:
+        hashes = {
+            path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in folder.iterdir()
+            if path.name != MANIFEST
+        }
+
+    def change(data: bytes) -> bytes:
+        manifest = json.loads(data)
+        del manifest["manifest_sha256"]
+        files = {
+            n: {"bytes": e["bytes"], "sha256": hashes[n]} for n, e in manifest["files"].items()
+        }
+        manifest = {**manifest, "format": "course-utils-checkpoint/2", "files": files}
+        canonical = json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        manifest["manifest_sha256"] = hashlib.sha256(canonical.encode("ascii")).hexdigest()
+        return json.dumps(manifest, indent=1, sort_keys=True).encode()
+
+    _damage(storage, name, MANIFEST, change)
+
+
+@pytest.mark.parametrize("kind", STORAGE_KINDS)
+def test_sha256_manifests_of_format_2_restore_and_still_catch_damage(kind, tmp_path):
+    storage = make_storage(kind, tmp_path)
+    state, manager = _three_checkpoints(storage)
+    for name in ("ckpt-0000000002", "ckpt-0000000003"):
+        _rewrite_as_sha256_era(storage, name)
+    _damage(storage, "ckpt-0000000003", DATA, _flip)
+    set_weights_for_step(state, 99)
+
+    fresh = make_state(5, data=False)
+    restarted = CheckpointManager(fresh, storage, manager.policy)
+    with pytest.warns(UserWarning, match="ckpt-0000000003 is unusable.*fails its sha256 check"):
+        info = restarted.restore_latest()
+    assert info.step == 2
     _assert_weights_of_step(fresh, 2)
 
 
