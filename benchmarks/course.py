@@ -4,6 +4,12 @@
     python -m benchmarks.course --quick         # no test suite, pattern benchmarks in quick mode
     python -m benchmarks.course --no-patterns notebooks/01_checkpoints.ipynb
     python -m benchmarks.course --browser       # also time the browser test (needs Chromium)
+    python -m benchmarks.course --quick --no-patterns --baseline ../baseline   # side by side
+
+With ``--baseline DIR`` (another checkout of the course, e.g. ``git worktree add ../baseline
+main``) every notebook is timed twice in turn, first DIR's copy with DIR's own ``course_utils``
+(``PYTHONPATH=DIR``), then this one, so that both see the same load; the table adds the
+baseline's wall time and the speed-up (baseline / this).
 
 For every notebook: the kernel's start-up (until it answers) and the execution of all cells,
 with nbclient, the way ``make notebooks`` runs them (the notebooks are not written back). Then
@@ -28,7 +34,15 @@ from dataclasses import dataclass
 
 from tools.run_notebooks import notebook_paths
 
-__all__ = ["Row", "machine_info", "main", "run_benchmark", "time_notebook", "time_suite"]
+__all__ = [
+    "Row",
+    "machine_info",
+    "main",
+    "run_benchmark",
+    "time_baseline",
+    "time_notebook",
+    "time_suite",
+]
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # Arguments for the pattern benchmarks: (full run, --quick run). Others run with no arguments.
@@ -36,6 +50,7 @@ PATTERN_ARGS = {
     "checkpoints": (["--rounds", "3"], ["--megabytes", "10", "--rounds", "3"]),
     "distribution": ([], ["--steps", "10"]),
     "simulator": ([], ["--quick"]),
+    "widgets": ([], ["--quick"]),
 }
 
 
@@ -49,6 +64,7 @@ class Row:
     kernel_start: float | None = None
     execution: float | None = None
     ok: bool = True
+    baseline: float | None = None  # the same notebook from the --baseline checkout, same run
 
 
 def machine_info() -> dict[str, str]:
@@ -119,6 +135,23 @@ def time_notebook(path: pathlib.Path, timeout: int = 300) -> Row:
     )
 
 
+def time_baseline(path: pathlib.Path, baseline_root: pathlib.Path, timeout: int = 300) -> Row:
+    """Time the baseline checkout's copy of ``path`` with the baseline's own course_utils."""
+    relative = path.resolve().relative_to(ROOT)
+    copy = baseline_root / relative
+    if not copy.is_file():
+        raise FileNotFoundError(f"{copy}: the baseline has no {relative}")
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(baseline_root), before]))
+    try:  # the kernel inherits this environment: it imports the baseline's course_utils
+        return time_notebook(copy, timeout)
+    finally:
+        if before is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = before
+
+
 def time_suite(browser: bool = False) -> Row:
     """Wall time of the unit tests (``pytest tests``), or of the browser test alone."""
     if browser:
@@ -170,14 +203,20 @@ def _seconds(value: float | None) -> str:
 
 
 def format_table(rows: list[Row]) -> str:
+    with_baseline = any(row.baseline is not None for row in rows)
+    extra = " baseline (s) | speed-up |" if with_baseline else ""
     lines = [
-        "| what | kernel start (s) | execution (s) | wall time (s) | result |",
-        "|---|---:|---:|---:|---|",
+        "| what | kernel start (s) | execution (s) | wall time (s) |" + extra + " result |",
+        "|---|---:|---:|---:|" + ("---:|---:|" if with_baseline else "") + "---|",
     ]
     for row in rows:
+        cells = ""
+        if with_baseline:
+            speed_up = "" if row.baseline is None else f"{row.baseline / row.total:.2f}x"
+            cells = f" {_seconds(row.baseline)} | {speed_up} |"
         lines.append(
             f"| {row.what} | {_seconds(row.kernel_start)} | {_seconds(row.execution)} "
-            f"| {row.total:.1f} | {row.result} |"
+            f"| {row.total:.1f} |{cells} {row.result} |"
         )
     return "\n".join(lines)
 
@@ -191,13 +230,28 @@ def main(argv: list[str] | None = None) -> int:
         "--browser", action="store_true", help="also time the browser test (tests/browser)"
     )
     parser.add_argument("--timeout", type=int, default=300, help="seconds per notebook cell")
+    parser.add_argument(
+        "--baseline",
+        type=pathlib.Path,
+        help="another checkout: time its copy of each notebook in turn with this one",
+    )
     args = parser.parse_args(argv)
+    if args.baseline is not None and not (args.baseline / "course_utils").is_dir():
+        parser.error(f"--baseline {args.baseline}: not a checkout of the course (no course_utils/)")
 
     info = machine_info()
+    info["load average at start"] = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print("Machine: " + ", ".join(f"{key} {value}" for key, value in info.items()), flush=True)
     rows: list[Row] = []
     for path in notebook_paths(args.notebooks):
+        baseline = None
+        if args.baseline is not None:
+            baseline = time_baseline(path, args.baseline.resolve(), args.timeout)
+            print(f"  {baseline.total:6.1f} s  baseline {baseline.what}  {baseline.result}")
         rows.append(time_notebook(path, args.timeout))
+        if baseline is not None:
+            rows[-1].baseline = baseline.total
+            rows[-1].ok = rows[-1].ok and baseline.ok
         print(f"  {rows[-1].total:6.1f} s  {rows[-1].what}  {rows[-1].result}", flush=True)
     if not args.quick:
         rows.append(time_suite())
@@ -221,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(f"Course benchmark, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    info["load average at end"] = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print("Machine: " + ", ".join(f"{key} {value}" for key, value in info.items()))
     print()
     print(format_table(rows))

@@ -1,0 +1,28 @@
+"""benchmarks.course: the side-by-side table and its argument checks (no notebook is run)."""
+
+import pathlib
+
+import pytest
+
+from benchmarks.course import ROOT, Row, format_table, main, time_baseline
+
+
+def test_the_table_shows_the_baseline_and_the_speed_up_only_when_there_is_one():
+    plain = format_table([Row("notebook a", 10.0, "ok", 2.0, 8.0)])
+    assert "speed-up" not in plain
+    table = format_table([Row("notebook a", 10.0, "ok", 2.0, 8.0, baseline=25.0)])
+    header, _, row = table.splitlines()
+    assert "baseline (s)" in header and "speed-up" in header
+    assert "| 25.0 | 2.50x |" in row
+
+
+def test_a_baseline_without_the_notebook_is_a_clear_error(tmp_path: pathlib.Path):
+    notebook = ROOT / "notebooks" / "01_checkpoints.ipynb"
+    with pytest.raises(FileNotFoundError, match="the baseline has no notebooks/01_checkpoints"):
+        time_baseline(notebook, tmp_path)
+
+
+def test_a_baseline_that_is_not_a_checkout_is_refused(tmp_path: pathlib.Path, capsys):
+    with pytest.raises(SystemExit):
+        main(["--quick", "--no-patterns", "--baseline", str(tmp_path)])
+    assert "not a checkout of the course" in capsys.readouterr().err
