@@ -7,7 +7,13 @@
   with BatchNormalization, ``build_bn_model``).
 - ``launch``: ``WorkerLauncher`` starts ``MultiWorkerMirroredStrategy`` workers with ``TF_CONFIG``.
 - ``ports``: free ports, ``port_in_use`` / ``PortInUseError``, ``listening_addresses``.
-- ``worker_main``: the worker script the launcher runs in notebook 06.
+- ``worker_main``: the worker script the launcher runs in notebook 06 (collective timeouts, a
+  stalled peer on request).
+- ``parallel``: independent tasks in a process pool, a failed one retried alone (notebook 06's
+  contrast with a distribution strategy); ``synchronised``: the other side, bytes all-reduced
+  per step and a replica that fails inside the step.
+- ``parameter_server``: ``tf.distribute.ParameterServerStrategy`` as an in-process cluster, the
+  real engine behind the simulator's ``CentralServer`` (notebook 07).
 - ``simulator``: the concept simulator of notebook 07 (``DataPartitioner``, ``CentralServer``,
   ``Worker``, ``ParameterServer``, ...), one module per class.
 
