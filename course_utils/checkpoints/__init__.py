@@ -1,6 +1,7 @@
 """The Checkpoints pattern (notebook 01): save the full state of training, resume exactly.
 
-UML classes: ``Trainer`` -> ``CheckpointManager`` -> (``ModelState``, ``Storage``,
+UML classes: ``CheckpointedTrainer`` (the lecture's ``Trainer``)
+-> ``CheckpointManager`` -> (``ModelState``, ``Storage``,
 ``CheckpointPolicy``); ``Storage`` is implemented by ``LocalStorage``, ``CloudStorage`` and
 ``InMemoryStorage``.
 """
@@ -13,10 +14,11 @@ from course_utils.checkpoints.manifest import CorruptCheckpointError
 from course_utils.checkpoints.policy import CheckpointPolicy
 from course_utils.checkpoints.state import ModelState
 from course_utils.checkpoints.storage import InMemoryStorage, Storage
-from course_utils.checkpoints.trainer import Trainer, TrainingLog
+from course_utils.checkpoints.trainer import CheckpointedTrainer, Trainer, TrainingLog
 
 __all__ = [
     "CheckpointCost",
+    "CheckpointedTrainer",
     "CheckpointInfo",
     "CheckpointManager",
     "CheckpointPolicy",

@@ -8,6 +8,10 @@ really used. Run as a script it trains in its own process, which is how the note
         --weights-out runs/a/final.npz
 
 It prints ``step <n> loss <value>`` after each step (flushed), so a parent can watch it.
+``--pause-in-save STEP`` makes the save of that step stop just before its atomic rename and print
+``paused <staging folder>``: a parent that kills the process then is sure to kill it mid-save.
+``--standby`` imports TensorFlow, then waits for a line on stdin before it touches the folder: a
+warm spare that a parent starts early and releases once the first process is dead.
 """
 
 from __future__ import annotations
@@ -15,15 +19,25 @@ from __future__ import annotations
 import argparse
 import pathlib
 import sys
+import time
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
 
 from course_utils._tf import keras as _keras
 from course_utils._tf import tensorflow
+from course_utils.checkpoints.local_storage import LocalStorage
 from course_utils.notebook import setup
 
-__all__ = ["build_trainer", "make_regression_data", "make_data", "main"]
+__all__ = [
+    "PausingStorage",
+    "build_trainer",
+    "make_data",
+    "make_regression_data",
+    "main",
+    "pipeline_options",
+]
 
 STEPS_PER_EPOCH = 8
 BATCH_SIZE = 16
@@ -42,6 +56,17 @@ def make_regression_data(seed: int = 0, num_examples: int = STEPS_PER_EPOCH * BA
 # Notebook 01 imports it under this name; ``course_utils.distribution.demo.make_data`` is another
 # function (a classification set).
 make_data = make_regression_data
+
+
+def pipeline_options():
+    """``tf.data`` options for a checkpointable pipeline whose saved bytes are always the same.
+
+    tf.data injects a prefetch buffer by default; what it holds at save time depends on thread
+    timing, so the iterator's checkpoint size varied from run to run. Without it, it does not.
+    """
+    options = tensorflow().data.Options()
+    options.experimental_optimization.inject_prefetch = False
+    return options
 
 
 def build_trainer(
@@ -66,7 +91,7 @@ def build_trainer(
     from course_utils.checkpoints.manager import CheckpointManager
     from course_utils.checkpoints.policy import CheckpointPolicy
     from course_utils.checkpoints.state import ModelState
-    from course_utils.checkpoints.trainer import Trainer
+    from course_utils.checkpoints.trainer import CheckpointedTrainer
 
     keras.utils.set_random_seed(seed)
     model = keras.Sequential(
@@ -85,6 +110,7 @@ def build_trainer(
         .shuffle(len(features), seed=seed, reshuffle_each_iteration=True)
         .batch(BATCH_SIZE, drop_remainder=True)
         .repeat()
+        .with_options(pipeline_options())
     )
     state = ModelState(
         model,
@@ -96,7 +122,26 @@ def build_trainer(
     policy = policy or CheckpointPolicy(every_n_steps=every_n_steps, keep_latest=3)
     manager = CheckpointManager(state, storage, policy, async_save=async_save)
     loss = keras.losses.MeanSquaredError()
-    return Trainer(manager, loss, steps_per_epoch=STEPS_PER_EPOCH, input_noise=0.05)
+    return CheckpointedTrainer(manager, loss, steps_per_epoch=STEPS_PER_EPOCH, input_noise=0.05)
+
+
+class PausingStorage(LocalStorage):
+    """A ``LocalStorage`` that stops inside the save of one checkpoint, before its rename.
+
+    Only for the crash demonstration: it prints ``paused <staging folder>`` and waits (at most
+    ``max_pause`` seconds, then raises) for the parent to kill the process.
+    """
+
+    def __init__(self, root, *, pause_at: str, max_pause: float = 120.0) -> None:
+        super().__init__(root)
+        self.pause_at, self.max_pause = pause_at, max_pause
+
+    def write_checkpoint(self, name: str, source_dir: pathlib.Path) -> None:
+        if name == self.pause_at:
+            print(f"paused {pathlib.Path(source_dir).relative_to(self.root)}", flush=True)
+            time.sleep(self.max_pause)
+            raise RuntimeError(f"paused in the save of {name} and nobody killed the process")
+        super().write_checkpoint(name, source_dir)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,11 +151,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--every", type=int, default=10, help="save every N steps")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--weights-out", help="write the final weights here (.npz)")
+    parser.add_argument("--pause-in-save", type=int, help="stop inside the save of this step")
+    parser.add_argument("--standby", action="store_true", help="wait for a stdin line first")
     args = parser.parse_args(argv)
     setup(seed=args.seed, deterministic=True)
-    from course_utils.checkpoints.local_storage import LocalStorage
-
-    trainer = build_trainer(LocalStorage(args.directory), seed=args.seed, every_n_steps=args.every)
+    if args.standby and not sys.stdin.readline():  # the folder is not read before this line
+        return 1  # end of input: the parent is gone, nobody wants this run any more
+    storage: LocalStorage
+    if args.pause_in_save is not None:
+        storage = PausingStorage(args.directory, pause_at=f"ckpt-{args.pause_in_save:010d}")
+    else:
+        storage = LocalStorage(args.directory)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer = build_trainer(storage, seed=args.seed, every_n_steps=args.every)
+    for warning in caught:  # e.g. the manager removed what a killed save left behind
+        print(f"warning {warning.message}", flush=True)
 
     def report(step: int, loss: float, saved: bool) -> None:
         print(f"step {step} loss {loss:.6f}{' saved' if saved else ''}", flush=True)

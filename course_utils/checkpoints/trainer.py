@@ -1,10 +1,11 @@
-"""Trainer: a custom training loop that leaves all persistence to the CheckpointManager.
+"""CheckpointedTrainer: a custom training loop that leaves persistence to the CheckpointManager.
 
-``Trainer.fit(total_steps)`` first restores the newest valid checkpoint (if any), then runs
-``tf.function`` steps, asking the manager after each step whether to save. Killing the process
+``CheckpointedTrainer.fit(total_steps)`` first restores the newest valid checkpoint (if any), then
+runs ``tf.function`` steps, asking the manager after each step whether to save. Killing the process
 at any moment and calling ``fit`` again in a new process continues exactly where the last
 checkpoint was taken: same batches, same Dropout masks, same noise (notebook 01 proves it
-bitwise, with op determinism on).
+bitwise, with op determinism on). It is the lecture's ``Trainer``; ``Trainer`` stays an alias,
+and the distinct name tells it apart from notebook 02's ``RollbackTrainer``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from course_utils.validation import check_float, check_int, check_positive_int
 
 tf = tensorflow()
 
-__all__ = ["Trainer", "TrainingLog"]
+__all__ = ["CheckpointedTrainer", "Trainer", "TrainingLog"]
 
 
 @dataclasses.dataclass
@@ -32,7 +33,7 @@ class TrainingLog:
     saves: list[int] = dataclasses.field(default_factory=list)
 
 
-class Trainer:
+class CheckpointedTrainer:
     """Trains ``manager.state.model`` on batches from ``manager.state.iterator``.
 
     Args:
@@ -55,7 +56,9 @@ class Trainer:
     ) -> None:
         state = manager.state
         if state.model is None or state.optimizer is None or state.iterator is None:
-            raise ValueError("Trainer needs a ModelState with a model, optimizer and iterator")
+            raise ValueError(
+                "CheckpointedTrainer needs a ModelState with a model, optimizer and iterator"
+            )
         steps_per_epoch = check_positive_int("steps_per_epoch", steps_per_epoch)
         input_noise = check_float("input_noise", input_noise, minimum=0)
         if input_noise > 0 and state.rng is None:
@@ -112,3 +115,6 @@ class Trainer:
                 on_step(step, loss, saved)
         self.manager.wait()
         return log
+
+
+Trainer = CheckpointedTrainer  # the lecture's UML name

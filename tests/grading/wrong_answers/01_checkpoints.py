@@ -1,6 +1,7 @@
 """Wrong answers students really write for notebooks/01_checkpoints.ipynb."""
 
 _EX2_HEAD = """\
+CRASH_AFTER = 35  # the first trainer stops here: the crash
 # A fresh URL each time this cell runs, so that a re-run does not find the last run's checkpoints.
 ex2_url = f"memory://exercise-2/run-{time.time_ns()}"
 # ex2_storage = ...; ex2_first = ...; ex2_first_log = ...; ex2_second = ...; ex2_second_log = ...
@@ -23,8 +24,9 @@ print("kept:", ex3_storage.list_checkpoints(), f"({ex3_storage.nbytes() / 1e3:.0
 WRONG_ANSWERS = {
     "ex1-answer": [
         (
-            "the value printed in section 3 (a save every 10 steps, a crash after step 35)",
-            "# steps_redone = ...  (a whole number of steps)\nsteps_redone = 5\n",
+            "the value printed in section 3 (a save every 10 steps, a kill inside the save of step "
+            "40)",
+            "# steps_redone = ...  (a whole number of steps)\nsteps_redone = 10\n",
         ),
         (
             "off by one: counts the step of the last save as redone too",
