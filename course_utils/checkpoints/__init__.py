@@ -14,7 +14,8 @@ from course_utils.checkpoints.manifest import CorruptCheckpointError
 from course_utils.checkpoints.policy import CheckpointPolicy
 from course_utils.checkpoints.state import ModelState
 from course_utils.checkpoints.storage import InMemoryStorage, Storage
-from course_utils.checkpoints.trainer import CheckpointedTrainer, Trainer, TrainingLog
+from course_utils.checkpoints.tradeoff import CompressionRow, compression_tradeoff, format_tradeoff
+from course_utils.checkpoints.trainer import CheckpointedTrainer, TrainingLog
 
 __all__ = [
     "CheckpointCost",
@@ -24,12 +25,14 @@ __all__ = [
     "CheckpointPolicy",
     "CheckpointSaveError",
     "CloudStorage",
+    "CompressionRow",
     "CorruptCheckpointError",
     "InMemoryStorage",
     "LocalStorage",
     "ModelState",
     "Storage",
-    "Trainer",
     "TrainingLog",
     "checkpoint_cost",
+    "compression_tradeoff",
+    "format_tradeoff",
 ]

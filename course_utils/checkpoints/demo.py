@@ -79,7 +79,7 @@ def build_trainer(
     async_save: bool = False,
     hidden_units: int = 32,
 ):
-    """Build model, data pipeline, ``ModelState``, ``CheckpointManager`` and ``Trainer``.
+    """Build model, data pipeline, ``ModelState``, ``CheckpointManager``, ``CheckpointedTrainer``.
 
     Everything is rebuilt from ``seed`` as a fresh process would, so calling this twice in one
     process behaves like two separate runs. ``policy`` defaults to saving every

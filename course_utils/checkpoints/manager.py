@@ -1,11 +1,13 @@
 """CheckpointManager: save, list, restore latest or best, keep what the policy says.
 
-The manager owns every decision about persistence, so the ``Trainer`` stays a plain loop:
+The manager owns every decision about persistence, so the ``CheckpointedTrainer`` stays a plain
+loop:
 
 - ``maybe_save(metrics)`` asks the ``CheckpointPolicy`` whether a save is due; ``save`` saves.
-- A save writes the ``ModelState`` into a staging folder, adds a manifest with a sha256 per
-  file, publishes it through ``Storage`` (atomic), updates the best-so-far record, and only then
-  deletes checkpoints the policy no longer keeps. It refuses to overwrite an existing step.
+- A save writes the ``ModelState`` into a staging folder, adds a manifest with an xxh3-128
+  checksum per file, publishes it through ``Storage`` (atomic), updates the best-so-far record,
+  and only then deletes checkpoints the policy no longer keeps. It refuses to overwrite an
+  existing step.
 - ``restore_latest`` verifies checksums (of every file and of the manifest itself) and that the
   saved step and epoch are the manifest's, and falls back, with a warning naming it, past a
   truncated or corrupted checkpoint to the newest valid one.

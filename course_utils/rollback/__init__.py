@@ -4,7 +4,7 @@ UML: ``RollbackTrainer`` -> ``CheckpointManager`` -> (``ModelState``, ``InMemory
 ``CheckpointPolicy``), all four reused from ``course_utils.checkpoints``; ``RollbackTrainer``
 also uses a ``Dataset`` (``course_utils.datasets.tabular``), a ``DivergencePolicy`` and a
 ``TrainingEventLog`` of ``TrainingEvent``s. The names are distinct on purpose: notebook 01 has a
-Keras ``Trainer`` and notebook 07's simulator an ``EventLog``.
+Keras ``CheckpointedTrainer`` and notebook 07's simulator an ``EventLog``.
 """
 
 from course_utils.datasets.tabular import Dataset

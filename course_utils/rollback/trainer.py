@@ -1,8 +1,8 @@
 """RollbackTrainer: logistic regression by gradient descent that rolls back when the loss diverges.
 
-The lecture's code problem, taught in notebook 02 (not ``course_utils.checkpoints.Trainer``,
-notebook 01's Keras trainer that *resumes* after a crash). A hand-written model (two
-``tf.Variable``s, ``tf.GradientTape``, no ``model.fit``) keeps checkpoints in memory for
+The lecture's code problem, taught in notebook 02 (not notebook 01's Keras trainer
+``course_utils.checkpoints.CheckpointedTrainer``, that *resumes* after a crash). A hand-written
+model (two ``tf.Variable``s, ``tf.GradientTape``, no ``model.fit``) keeps checkpoints in memory for
 *recovery*: when the loss is NaN, infinite or spikes, it restores the best checkpoint, multiplies
 the learning rate by ``decay`` and carries on. Persistence is reused from
 ``course_utils.checkpoints``: ``ModelState``, ``InMemoryStorage``, ``CheckpointPolicy``,

