@@ -116,7 +116,11 @@ def schedule_widget(count: int) -> list:
         show_schedule(num_workers=num_workers, straggler_delay=straggler_delay, mode=mode)
         _render_pyplot_figures()
 
-    settings = [(1 + i % 8, 0.02 * (i + 1), ("sync", "async")[i % 2]) for i in range(count)]
+    # the delay slider's range is 0 to 0.06 s: sample it up to its end
+    settings = [
+        (1 + (3 * i) % 8, round(0.06 * (i + 1) / count, 2), ("sync", "async")[i % 2])
+        for i in range(count)
+    ]
     return _time(update, settings)
 
 
