@@ -15,7 +15,7 @@ from course_utils.checkpoints.policy import CheckpointPolicy
 from course_utils.checkpoints.state import ModelState
 from course_utils.checkpoints.storage import InMemoryStorage, Storage
 from course_utils.checkpoints.tradeoff import CompressionRow, compression_tradeoff, format_tradeoff
-from course_utils.checkpoints.trainer import CheckpointedTrainer, TrainingLog
+from course_utils.checkpoints.trainer import CheckpointedTrainer, Trainer, TrainingLog
 
 __all__ = [
     "CheckpointCost",
@@ -31,6 +31,7 @@ __all__ = [
     "LocalStorage",
     "ModelState",
     "Storage",
+    "Trainer",
     "TrainingLog",
     "checkpoint_cost",
     "compression_tradeoff",

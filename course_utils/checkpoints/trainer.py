@@ -4,8 +4,8 @@
 runs ``tf.function`` steps, asking the manager after each step whether to save. Killing the process
 at any moment and calling ``fit`` again in a new process continues exactly where the last
 checkpoint was taken: same batches, same Dropout masks, same noise (notebook 01 proves it
-bitwise, with op determinism on). It is the lecture's ``Trainer``, under a distinct name that
-tells it apart from notebook 02's ``RollbackTrainer``.
+bitwise, with op determinism on). It is the lecture's ``Trainer`` (an alias), under a distinct
+name that tells it apart from notebook 02's ``RollbackTrainer``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from course_utils.validation import check_float, check_int, check_positive_int
 
 tf = tensorflow()
 
-__all__ = ["CheckpointedTrainer", "TrainingLog"]
+__all__ = ["CheckpointedTrainer", "Trainer", "TrainingLog"]
 
 
 @dataclasses.dataclass
@@ -115,3 +115,8 @@ class CheckpointedTrainer:
                 on_step(step, loss, saved)
         self.manager.wait()
         return log
+
+
+#: The lecture's UML name. The course uses ``CheckpointedTrainer`` so that it cannot be mistaken
+#: for notebook 02's ``RollbackTrainer``; ``Trainer`` stays importable for the lecture's diagrams.
+Trainer = CheckpointedTrainer
