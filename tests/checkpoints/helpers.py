@@ -94,3 +94,15 @@ def crash_policy():
     from course_utils.checkpoints import CheckpointPolicy
 
     return CheckpointPolicy(monitor="loss", keep_latest=2, keep_best=1)
+
+
+def three_checkpoints(storage):
+    """A state saved at steps 1, 2 and 3 through a manager over ``storage`` (keeps all three)."""
+    from course_utils.checkpoints import CheckpointManager, CheckpointPolicy
+
+    state = make_state(0, data=False)
+    manager = CheckpointManager(state, storage, CheckpointPolicy(keep_latest=5))
+    for step in (1, 2, 3):
+        set_weights_for_step(state, step)
+        manager.save()
+    return state, manager

@@ -29,7 +29,7 @@ from course_utils.checkpoints.compression import check_compression, decode_file,
 from course_utils.checkpoints.manifest import MANIFEST
 from course_utils.checkpoints.tradeoff import CompressionRow, compression_tradeoff, format_tradeoff
 
-from .helpers import build_model, make_state, set_weights_for_step
+from .helpers import build_model, make_state, set_weights_for_step, three_checkpoints
 from .test_manifest import DAMAGES, DATA, _assert_weights_of_step, _damage, _flip
 
 
@@ -44,15 +44,6 @@ def _compressed_kind(kind: str, tmp_path):
 
 
 COMPRESSING_KINDS = ("local", "cloud")
-
-
-def _three_checkpoints(storage):
-    state = make_state(0, data=False)
-    manager = CheckpointManager(state, storage, CheckpointPolicy(keep_latest=5))
-    for step in (1, 2, 3):
-        set_weights_for_step(state, step)
-        manager.save()
-    return state, manager
 
 
 def _manifest(storage, name):
@@ -135,7 +126,7 @@ def test_storages_that_copy_bytes_read_each_staged_file_once(kind, tmp_path, mon
 @pytest.mark.parametrize("kind", COMPRESSING_KINDS)
 def test_a_compressed_checkpoint_stores_fewer_bytes_and_restores_exactly(kind, tmp_path):
     storage = _compressed_kind(kind, tmp_path)
-    state, manager = _three_checkpoints(storage)
+    state, manager = three_checkpoints(storage)
     name = "ckpt-0000000003"
     entry = _manifest(storage, name)["files"][DATA]
     stored = storage.read_file(name, DATA)
@@ -150,7 +141,7 @@ def test_a_compressed_checkpoint_stores_fewer_bytes_and_restores_exactly(kind, t
 
 
 def test_settings_can_change_between_runs_the_manifest_says_how_to_read(tmp_path):
-    state, _ = _three_checkpoints(_compressed(tmp_path))
+    state, _ = three_checkpoints(_compressed(tmp_path))
     plain = LocalStorage(tmp_path / "ckpts")  # same root, compression off now
     fresh = make_state(5, data=False)
     manager = CheckpointManager(fresh, plain, CheckpointPolicy(keep_latest=5))
@@ -167,7 +158,7 @@ def test_settings_can_change_between_runs_the_manifest_says_how_to_read(tmp_path
 @pytest.mark.parametrize("damage", list(DAMAGES))
 def test_restore_latest_skips_a_damaged_compressed_checkpoint(kind, damage, tmp_path):
     storage = _compressed_kind(kind, tmp_path)
-    state, manager = _three_checkpoints(storage)
+    state, manager = three_checkpoints(storage)
     assert "stored" in _manifest(storage, "ckpt-0000000003")["files"][DATA]  # really compressed
     filename, change = DAMAGES[damage]
     _damage(storage, "ckpt-0000000003", filename, change)
@@ -182,7 +173,7 @@ def test_restore_latest_skips_a_damaged_compressed_checkpoint(kind, damage, tmp_
 @pytest.mark.parametrize("kind", COMPRESSING_KINDS)
 def test_a_flipped_compressed_byte_fails_the_stored_checksum(kind, tmp_path):
     storage = _compressed_kind(kind, tmp_path)
-    _, manager = _three_checkpoints(storage)
+    _, manager = three_checkpoints(storage)
     _damage(storage, "ckpt-0000000003", DATA, _flip)
     with pytest.raises(CorruptCheckpointError, match="fails its xxh3_128 check of the stored"):
         manager.restore("ckpt-0000000003")
@@ -201,7 +192,7 @@ def test_an_extra_file_in_a_checkpoint_is_refused(kind, tmp_path):
     else:
         url = f"memory://course-utils-tests/{uuid.uuid4().hex}/run"
         storage = CloudStorage(url, compression=compression)
-    state, manager = _three_checkpoints(storage)
+    state, manager = three_checkpoints(storage)
     name = "ckpt-0000000003"
     if isinstance(storage, LocalStorage):
         (storage.root / name / EXTRA).write_bytes(b"foreign")
@@ -227,7 +218,7 @@ def _rewrite_manifest(storage, name, change) -> None:
 
 def test_an_unknown_encoding_or_undecodable_bytes_are_refused(tmp_path):
     storage = _compressed(tmp_path)
-    _, manager = _three_checkpoints(storage)
+    _, manager = three_checkpoints(storage)
 
     def encoding(manifest):
         manifest["files"][DATA]["stored"]["encoding"] = "lz4"
@@ -260,7 +251,7 @@ class InjectedFailure(OSError):
 @pytest.mark.parametrize("where", ["compress", "replace", "prepare"])
 def test_a_failing_encode_or_flush_leaves_nothing_half_written(where, tmp_path, monkeypatch):
     storage = _compressed(tmp_path) if where != "prepare" else LocalStorage(tmp_path / "ckpts")
-    state, manager = _three_checkpoints(storage)
+    state, manager = three_checkpoints(storage)
 
     def boom(*args, **kwargs):
         raise InjectedFailure(f"injected failure in {where}")

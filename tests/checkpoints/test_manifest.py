@@ -24,7 +24,7 @@ from course_utils.checkpoints import (
 from course_utils.checkpoints.manifest import MANIFEST, read_manifest, verify, write_manifest
 
 from .conftest import STORAGE_KINDS, make_storage
-from .helpers import expected_weight, make_state, set_weights_for_step, weights
+from .helpers import expected_weight, make_state, set_weights_for_step, three_checkpoints, weights
 
 DATA = "state.data-00000-of-00001"
 
@@ -244,15 +244,6 @@ DAMAGES = {
 }
 
 
-def _three_checkpoints(storage):
-    state = make_state(0, data=False)
-    manager = CheckpointManager(state, storage, CheckpointPolicy(keep_latest=5))
-    for step in (1, 2, 3):
-        set_weights_for_step(state, step)
-        manager.save()
-    return state, manager
-
-
 def _assert_weights_of_step(state, step):
     assert int(state.step) == step
     for index, value in enumerate(weights(state)):
@@ -263,7 +254,7 @@ def _assert_weights_of_step(state, step):
 @pytest.mark.parametrize("damage", list(DAMAGES))
 def test_restore_latest_skips_a_damaged_checkpoint_with_a_warning(kind, damage, tmp_path):
     storage = make_storage(kind, tmp_path)
-    state, manager = _three_checkpoints(storage)
+    state, manager = three_checkpoints(storage)
     filename, change = DAMAGES[damage]
     _damage(storage, "ckpt-0000000003", filename, change)
     set_weights_for_step(state, 99)  # so that a restore that does nothing is caught
@@ -299,7 +290,7 @@ def _rewrite_as_legacy(storage, name: str, **changes) -> None:
 @pytest.mark.parametrize("kind", STORAGE_KINDS)
 def test_legacy_manifests_restore_and_a_lying_one_is_caught_by_the_saved_step(kind, tmp_path):
     storage = make_storage(kind, tmp_path)
-    state, manager = _three_checkpoints(storage)
+    state, manager = three_checkpoints(storage)
     _rewrite_as_legacy(storage, "ckpt-0000000002")
     _rewrite_as_legacy(storage, "ckpt-0000000003", step=7)  # no checksum to catch this one
     set_weights_for_step(state, 99)
@@ -338,7 +329,7 @@ def _rewrite_as_sha256_era(storage, name: str) -> None:
 @pytest.mark.parametrize("kind", STORAGE_KINDS)
 def test_sha256_manifests_of_format_2_restore_and_still_catch_damage(kind, tmp_path):
     storage = make_storage(kind, tmp_path)
-    state, manager = _three_checkpoints(storage)
+    state, manager = three_checkpoints(storage)
     for name in ("ckpt-0000000002", "ckpt-0000000003"):
         _rewrite_as_sha256_era(storage, name)
     _damage(storage, "ckpt-0000000003", DATA, _flip)
@@ -370,7 +361,7 @@ def test_a_step_mismatch_with_nothing_to_fall_back_to_raises_and_restores_nothin
 
 def test_when_every_checkpoint_is_damaged_restore_latest_raises(tmp_path):
     storage = InMemoryStorage()
-    state, manager = _three_checkpoints(storage)
+    state, manager = three_checkpoints(storage)
     for step in (1, 2, 3):
         _damage(storage, f"ckpt-{step:010d}", DATA, _flip)
     with pytest.warns(UserWarning, match="unusable"):

@@ -10,13 +10,14 @@ its measurements as JSON; each test asserts one property on them.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import textwrap
 
 import pytest
+
+from .helpers import run_result_script
 
 SCRIPT = textwrap.dedent(
     """
@@ -131,12 +132,7 @@ SCRIPT = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def measured() -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=240
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stderr[-3000:]
-    return json.loads(lines[-1][len("RESULT ") :])
+    return run_result_script(SCRIPT)
 
 
 @pytest.mark.parametrize("replicas", [1, 2, 4])

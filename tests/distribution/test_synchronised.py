@@ -6,12 +6,11 @@ subprocess (split into 2 logical CPUs) that prints its measurements as JSON.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import textwrap
 
 import pytest
+
+from .helpers import run_result_script
 
 SCRIPT = textwrap.dedent(
     """
@@ -72,12 +71,7 @@ SCRIPT = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def measured() -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=240
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stderr[-3000:]
-    return json.loads(lines[-1][len("RESULT ") :])
+    return run_result_script(SCRIPT)
 
 
 def test_the_all_reduce_carries_one_gradient_per_trainable_variable(measured):
