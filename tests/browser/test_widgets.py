@@ -66,7 +66,7 @@ WIDGET_CELL_JS = (
 )
 
 # Runs in the page: what the widget cell shows. `signature` is the text and pictures of the
-# widget's output areas and of the cell's other outputs (not the controls, whose readouts change
+# widget's output areas and Image widgets and of the cell's other outputs (not the controls, whose readouts change
 # at once); `outside` lists what the cell shows outside its widget views.
 CELL_VIEW_JS = (
     """([path, index]) => {"""
@@ -83,6 +83,8 @@ CELL_VIEW_JS = (
     parts.push(area.innerText);
     area.querySelectorAll('img').forEach(img => parts.push(picture(img)));
   }
+  // an ipywidgets.Image redrawn in place (notebook 02): each update is a new picture
+  cell.outputArea.node.querySelectorAll('img.widget-image').forEach(img => parts.push(picture(img)));
   const outside = [];
   outputs.forEach((output, j) => {
     const data = output.data || {};
