@@ -66,8 +66,8 @@ WIDGET_CELL_JS = (
 )
 
 # Runs in the page: what the widget cell shows. `signature` is the text and pictures of the
-# widget's output areas and Image widgets and of the cell's other outputs (not the controls, whose readouts change
-# at once); `outside` lists what the cell shows outside its widget views.
+# widget's output areas and Image widgets and of the cell's other outputs (not the controls,
+# whose readouts change at once); `outside` lists what the cell shows outside its widget views.
 CELL_VIEW_JS = (
     """([path, index]) => {"""
     + FIND_PANEL_JS
@@ -84,7 +84,8 @@ CELL_VIEW_JS = (
     area.querySelectorAll('img').forEach(img => parts.push(picture(img)));
   }
   // an ipywidgets.Image redrawn in place (notebook 02): each update is a new picture
-  cell.outputArea.node.querySelectorAll('img.widget-image').forEach(img => parts.push(picture(img)));
+  cell.outputArea.node.querySelectorAll('img.widget-image')
+    .forEach(img => parts.push(picture(img)));
   const outside = [];
   outputs.forEach((output, j) => {
     const data = output.data || {};
