@@ -276,15 +276,18 @@ def test_a_stalled_peer_ends_in_a_deadline_error_after_the_collective_timeout(tm
     )
     with pytest.raises(WorkerFailedError) as caught:
         launcher.run(timeout=120)
-    # Worker 1 may die too once worker 0 (the coordination service's leader) has gone.
-    assert re.search(r"\{0: 1[,}]", str(caught.value)), str(caught.value)
+    # Worker 0 either reports the DeadlineExceededError and exits with 1, or TensorFlow's runtime
+    # aborts it (SIGABRT, -6) right after the deadline, before Python can report: a race seen on
+    # a busy machine. Worker 1 may die too once worker 0 (the coordination leader) has gone.
+    assert re.search(r"\{0: (1|-6)[,}]", str(caught.value)), str(caught.value)
     stalled = _wait_for_line(launcher, 1, "stalling after 3 steps", 0)
-    reported = _wait_for_line(launcher, 0, "step 3 failed after", 0)
-    assert any("DeadlineExceededError" in line for line in launcher.lines[0])
-    assert any("Collective has timed out" in line for line in launcher.lines[0])
-    line = next(line for line in launcher.lines[0] if "step 3 failed after" in line)
-    waited = float(re.search(r"after ([\d.]+) s", line).group(1))  # measured in the worker
-    assert 1.0 <= waited < 10.0 and reported - stalled < 15.0
+    aborted = _wait_for_line(launcher, 0, "Collective has timed out", 0)
+    assert aborted - stalled < 15.0
+    reported = [line for line in launcher.lines[0] if "step 3 failed after" in line]
+    if launcher.processes[0].returncode == 1:  # Python got to report it: check what and when
+        assert reported and "DeadlineExceededError" in reported[0]
+        waited = float(re.search(r"after ([\d.]+) s", reported[0]).group(1))  # in the worker
+        assert 1.0 <= waited < 10.0
     assert launcher.processes[1].returncode is not None  # the stalled worker was ended
 
 
