@@ -25,6 +25,7 @@ from course_utils.validation import check_positive_int
 __all__ = [
     "split_cpu",
     "make_strategy",
+    "replica_devices",
     "DistributedTrainer",
     "RoundTrace",
     "is_chief",
@@ -46,11 +47,25 @@ def make_strategy(replicas: int, *, use_gpus: bool = True):
     ``course_utils.devices.use_one_device_kind(max_replicas)`` first: otherwise small replica
     counts (and the default strategy) run on a GPU while larger ones fall back to CPUs.
     """
+    devices = replica_devices(replicas, use_gpus=use_gpus)
+    tf = tensorflow()
+    if ":GPU:" in devices[0].upper():
+        return tf.distribute.MirroredStrategy(devices)
+    return tf.distribute.MirroredStrategy(
+        devices, cross_device_ops=tf.distribute.ReductionToOneDevice()
+    )
+
+
+def replica_devices(replicas: int, *, use_gpus: bool = True) -> list[str]:
+    """The devices of ``replicas`` replicas: the first GPUs if there are enough, else logical CPUs.
+
+    ``ValueError`` (saying how to split the CPU) when there are not enough of either.
+    """
     replicas = check_positive_int("replicas", replicas)
     tf = tensorflow()
     gpus = [d.name for d in tf.config.list_logical_devices("GPU")] if use_gpus else []
     if len(gpus) >= replicas:
-        return tf.distribute.MirroredStrategy(gpus[:replicas])
+        return gpus[:replicas]
     cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
     if len(cpus) < replicas:
         raise ValueError(
@@ -58,9 +73,7 @@ def make_strategy(replicas: int, *, use_gpus: bool = True):
             f"{len(gpus)} GPU(s). Call course_utils.notebook.setup(cpu_devices={replicas}) "
             "(or split_cpu) before any other TensorFlow code, in a fresh process."
         )
-    return tf.distribute.MirroredStrategy(
-        cpus[:replicas], cross_device_ops=tf.distribute.ReductionToOneDevice()
-    )
+    return cpus[:replicas]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from course_utils._tf import tensorflow
-from course_utils.distribution.strategy import DistributedTrainer
+from course_utils.distribution.strategy import DistributedTrainer, replica_devices
 from course_utils.validation import check_int, check_positive_int
 
 __all__ = [
@@ -53,14 +53,7 @@ def make_counting_strategy(replicas: int = 2) -> tuple[Any, list[Reduction]]:
     if replicas < 2:
         raise ValueError(f"replicas must be >= 2 for anything to be reduced, got {replicas}")
     tf = tensorflow()
-    gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
-    cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
-    devices = gpus if len(gpus) >= replicas else cpus
-    if len(devices) < replicas:
-        raise ValueError(
-            f"{replicas} replicas asked for, but TensorFlow sees {len(cpus)} logical CPU(s): call "
-            f"course_utils.notebook.setup(cpu_devices={replicas}) first, in a fresh process"
-        )
+    devices = replica_devices(replicas)  # the devices make_strategy would use
     log: list[Reduction] = []
 
     base: Any = tf.distribute.ReductionToOneDevice  # TensorFlow objects are Any (no stubs)
@@ -75,9 +68,7 @@ def make_counting_strategy(replicas: int = 2) -> tuple[Any, list[Reduction]]:
                 reduce_op, per_replica_value, destinations, options
             )
 
-    strategy = tf.distribute.MirroredStrategy(
-        devices[:replicas], cross_device_ops=CountingReduction()
-    )
+    strategy = tf.distribute.MirroredStrategy(devices, cross_device_ops=CountingReduction())
     return strategy, log
 
 

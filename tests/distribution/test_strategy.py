@@ -216,11 +216,12 @@ def test_importing_the_package_does_not_import_tensorflow():
         (True, TypeError, "replicas must be an int >= 1, got bool True"),
     ],
 )
-def test_make_strategy_rejects_bad_replicas(replicas, error, message):
-    from course_utils.distribution.strategy import make_strategy
+@pytest.mark.parametrize("function", ["make_strategy", "replica_devices"])
+def test_make_strategy_rejects_bad_replicas(replicas, error, message, function):
+    from course_utils.distribution import strategy
 
     with pytest.raises(error, match=message):
-        make_strategy(replicas)
+        getattr(strategy, function)(replicas)
 
 
 class _Spec:
