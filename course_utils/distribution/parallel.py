@@ -83,10 +83,6 @@ def train_task(learning_rate: float, *, steps: int = 200, fail: bool = False) ->
     return TaskResult(learning_rate, w, loss, os.getpid())
 
 
-def _run_attempt(learning_rate: float, steps: int, fail: bool) -> TaskResult:
-    return train_task(learning_rate, steps=steps, fail=fail)
-
-
 def run_independent(
     learning_rates: Sequence[float],
     *,
@@ -115,7 +111,7 @@ def run_independent(
         def submit(lr: float) -> concurrent.futures.Future:
             fail = tries[lr] < failures.get(lr, 0)
             tries[lr] += 1
-            return pool.submit(_run_attempt, lr, steps, fail)
+            return pool.submit(train_task, lr, steps=steps, fail=fail)
 
         pending = {submit(lr): lr for lr in rates}
         while pending:
