@@ -181,14 +181,21 @@ def _autograde(course: pathlib.Path, student: str, notebooks: list[pathlib.Path]
     sometimes gets no reply although its kernel sits idle: about once per full grading, early in
     a notebook. No cell of the course needs anywhere near the throw-away course's per-cell
     timeout, so a timed-out cell is that hang, not the student's code: the notebook is graded
-    again (at most ``HANG_RETRIES`` times), and the retry is reported on stderr.
+    again (at most ``HANG_RETRIES`` times), and the retry is reported on stderr. A kernel that
+    died ("Kernel died" in nbgrader's log) is graded again within the same bound.
     """
     start = time.perf_counter()
     for path in notebooks:
         command = ["autograde", ASSIGNMENT, "--create", "--force", f"--student={student}"]
         autograded = course / "autograded" / student / ASSIGNMENT / path.name
         for attempt in range(HANG_RETRIES + 1):
-            nbgrader([*command, f"--notebook={path.stem}"], course)
+            try:
+                nbgrader([*command, f"--notebook={path.stem}"], course)
+            except RuntimeError as error:  # the kernel itself died (seen once, in assignment 5)
+                if "Kernel died" not in str(error) or attempt == HANG_RETRIES:
+                    raise
+                print(f"{student}/{path.name}: the kernel died; grading again", file=sys.stderr)
+                continue
             if not _timed_out(autograded):
                 break
             if attempt < HANG_RETRIES:

@@ -138,3 +138,40 @@ def test_a_notebook_that_always_times_out_is_retried_a_bounded_number_of_times(
     monkeypatch.setattr(grade, "nbgrader", fake_nbgrader)
     grade._autograde(tmp_path, "s", [tmp_path / "loops.ipynb"])
     assert len(calls) == grade.HANG_RETRIES + 1 and grade._timed_out(autograded)
+
+
+def test_a_dead_kernel_is_graded_again_and_other_failures_are_not(tmp_path, monkeypatch, capsys):
+    notebook = nbformat.v4.new_notebook()
+    autograded = tmp_path / "autograded" / "s" / grade.ASSIGNMENT / "dies.ipynb"
+    autograded.parent.mkdir(parents=True)
+    calls = []
+
+    def dies_once(args, course_root):
+        calls.append(args)
+        if len(calls) == 1:
+            raise RuntimeError("nbgrader failed: [AutogradeApp | ERROR] Kernel died while waiting")
+        nbformat.write(notebook, autograded)
+
+    monkeypatch.setattr(grade, "nbgrader", dies_once)
+    grade._autograde(tmp_path, "s", [tmp_path / "dies.ipynb"])
+    assert len(calls) == 2 and "s/dies.ipynb: the kernel died" in capsys.readouterr().err
+
+    def always_dies(args, course_root):
+        calls.append(args)
+        raise RuntimeError("Kernel died")
+
+    calls.clear()
+    monkeypatch.setattr(grade, "nbgrader", always_dies)
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        grade._autograde(tmp_path, "s", [tmp_path / "dies.ipynb"])
+    assert len(calls) == grade.HANG_RETRIES + 1
+
+    def other_failure(args, course_root):
+        calls.append(args)
+        raise RuntimeError("nbgrader: no such assignment")
+
+    calls.clear()
+    monkeypatch.setattr(grade, "nbgrader", other_failure)
+    with pytest.raises(RuntimeError, match="no such assignment"):
+        grade._autograde(tmp_path, "s", [tmp_path / "dies.ipynb"])
+    assert len(calls) == 1
