@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: course test lint unit notebooks-test grading notebooks slides release data benchmark clean
+.PHONY: install course test lint unit notebooks-test grading notebooks slides release data benchmark clean
 
 # Create the virtual environment if it is missing and install the package with everything the
 # notebooks and tests need. Re-runs only when pyproject.toml changes.
@@ -16,15 +16,28 @@ $(STAMP): pyproject.toml
 	install -D -m 644 tools/jupyterlab_overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $(STAMP)
 
+## Install (or bring up to date) the virtual environment alone; every command below needs it.
+install: $(STAMP)
+
 ## Open the course: JupyterLab on notebooks/, on 127.0.0.1 only, token authentication on.
 # (--allow-root only when run as root, e.g. in a container: Jupyter refuses root otherwise.)
 course: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks --no-browser \
 		$(if $(filter 0,$(shell id -u)),--allow-root)
 
-## Run every check: lint, the unit tests (with the browser test), every notebook under nbval,
-## and nbgrader autograding of every exercise (right, untouched and wrong answers).
-test: lint unit notebooks-test grading
+# pytest-xdist spreads tests over JOBS processes (2: a 2-core laptop). The browser tests stay in
+# one process (one JupyterLab, one Chromium: tests/browser/conftest.py) and the three nbgrader
+# gradings in one (tests/grading/test_autograde.py); every other test goes wherever a process is
+# free. Under nbval each notebook's cells stay together, in order, in one process (loadscope).
+JOBS ?= 2
+NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
+
+## Run every check: lint, then every test in tests/ (the unit tests, the browser test and
+## nbgrader autograding of every exercise: right, untouched and wrong answers) in one pytest run,
+## then every notebook under nbval. `make unit`, `make grading`, `make notebooks-test` run parts.
+test: lint $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(NBVAL) notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -32,10 +45,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -m "not grading" tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "not grading" tests
 
 notebooks-test: $(STAMP)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=300 notebooks
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(NBVAL) notebooks
 
 ## Autograde every lab notebook and assignment with nbgrader (tests/grading/test_autograde.py).
 grading: $(STAMP)

@@ -175,32 +175,53 @@ def _timed_out(autograded: pathlib.Path) -> bool:
 
 
 def _autograde(course: pathlib.Path, student: str, notebooks: list[pathlib.Path]) -> float:
-    """Autograde one submission, one notebook per nbgrader process.
+    """Autograde one submission: all its notebooks in one nbgrader process, then retries.
 
     On this stack (nbgrader 0.9.6, nbclient 0.11, ipykernel 6.31 and 7.4 alike) a cell
     sometimes gets no reply although its kernel sits idle: about once per full grading, early in
     a notebook. No cell of the course needs anywhere near the throw-away course's per-cell
-    timeout, so a timed-out cell is that hang, not the student's code: the notebook is graded
-    again (at most ``HANG_RETRIES`` times), and the retry is reported on stderr. A kernel that
-    died ("Kernel died" in nbgrader's log) is graded again within the same bound.
+    timeout, so a timed-out cell is that hang, not the student's code: that notebook alone is
+    graded again (at most ``HANG_RETRIES`` times), and the retry is reported on stderr. A kernel
+    that died ("Kernel died" in nbgrader's log) makes nbgrader drop the whole submission's
+    grades: then each notebook is graded again on its own, within the same bound.
     """
     start = time.perf_counter()
-    for path in notebooks:
-        command = ["autograde", ASSIGNMENT, "--create", "--force", f"--student={student}"]
-        autograded = course / "autograded" / student / ASSIGNMENT / path.name
-        for attempt in range(HANG_RETRIES + 1):
-            try:
-                nbgrader([*command, f"--notebook={path.stem}"], course)
-            except RuntimeError as error:  # the kernel itself died (seen once, in assignment 5)
-                if "Kernel died" not in str(error) or attempt == HANG_RETRIES:
-                    raise
-                print(f"{student}/{path.name}: the kernel died; grading again", file=sys.stderr)
-                continue
-            if not _timed_out(autograded):
-                break
-            if attempt < HANG_RETRIES:
-                print(f"{student}/{path.name}: a cell got no reply; grading again", file=sys.stderr)
+    command = ["autograde", ASSIGNMENT, "--create", "--force", f"--student={student}"]
+    try:
+        nbgrader(command, course)  # one process (one start-up of nbgrader) for every notebook
+        again = [path for path in notebooks if _timed_out(_autograded(course, student, path))]
+        for path in again:
+            print(f"{student}/{path.name}: a cell got no reply; grading again", file=sys.stderr)
+    except RuntimeError as error:  # the kernel itself died (seen once, in assignment 5)
+        if "Kernel died" not in str(error):
+            raise
+        print(f"{student}: a kernel died; grading each notebook again", file=sys.stderr)
+        again = list(notebooks)
+    for path in again:
+        _grade_again(course, command, student, path)
     return time.perf_counter() - start
+
+
+def _grade_again(
+    course: pathlib.Path, command: list[str], student: str, path: pathlib.Path
+) -> None:
+    """Autograde one notebook on its own, up to ``HANG_RETRIES`` times, until it gets replies."""
+    for attempt in range(1, HANG_RETRIES + 1):
+        try:
+            nbgrader([*command, f"--notebook={path.stem}"], course)
+        except RuntimeError as error:
+            if "Kernel died" not in str(error) or attempt == HANG_RETRIES:
+                raise
+            print(f"{student}/{path.name}: the kernel died; grading again", file=sys.stderr)
+            continue
+        if not _timed_out(_autograded(course, student, path)):
+            return
+        if attempt < HANG_RETRIES:
+            print(f"{student}/{path.name}: a cell got no reply; grading again", file=sys.stderr)
+
+
+def _autograded(course: pathlib.Path, student: str, path: pathlib.Path) -> pathlib.Path:
+    return course / "autograded" / student / ASSIGNMENT / path.name
 
 
 def _grade_in(
@@ -211,10 +232,13 @@ def _grade_in(
     rounds = max((len(v) for w in wrongs.values() for v in w.values()), default=0)
     students = ["instructor", "release", *[f"wrong-{k + 1}" for k in range(min(rounds, 2))]]
     # One course per submission, so that several can be graded at once without sharing a
-    # gradebook (SQLite); each is generated from the same sources, so the releases are equal.
+    # gradebook (SQLite).
+    # nbgrader generates the release once; the other courses are copies with their own root.
     courses = {student: course / student for student in students}
-    for student in students:
-        _new_course(courses[student], notebooks)
+    _new_course(courses[students[0]], notebooks)
+    for student in students[1:]:
+        shutil.copytree(courses[students[0]], courses[student])
+        write_course_config(courses[student])
     releases = {
         name: nbformat.read(course / "release" / "release" / ASSIGNMENT / name, as_version=4)
         for name in sources

@@ -114,9 +114,35 @@ def test_a_notebook_whose_kernel_never_answered_is_graded_again(tmp_path, monkey
     monkeypatch.setattr(grade, "nbgrader", fake_nbgrader)
     grade._autograde(tmp_path, "instructor", [tmp_path / "hangs.ipynb"])
 
-    assert len(calls) == 2 and all("--notebook=hangs" in call for call in calls)
+    # first every notebook in one nbgrader process, then the one that hung on its own
+    assert len(calls) == 2 and not any(a.startswith("--notebook") for a in calls[0])
+    assert "--notebook=hangs" in calls[1]
     assert not grade._timed_out(autograded)
     assert "instructor/hangs.ipynb: a cell got no reply" in capsys.readouterr().err
+
+
+def test_one_process_grades_every_notebook_and_only_the_one_that_hung_again(tmp_path, monkeypatch):
+    folder = tmp_path / "autograded" / "s" / grade.ASSIGNMENT
+    folder.mkdir(parents=True)
+    names = ["fine.ipynb", "hangs.ipynb", "also_fine.ipynb"]
+    calls = []
+
+    def fake_nbgrader(args, course_root):
+        calls.append(list(args))
+        chosen = [a.split("=", 1)[1] + ".ipynb" for a in args if a.startswith("--notebook=")]
+        for name in chosen or names:
+            written = nbformat.v4.new_notebook()
+            written.cells = [nbformat.v4.new_code_cell("x = 1")]
+            if name == "hangs.ipynb" and len(calls) == 1:
+                written.cells[0].outputs = [
+                    nbformat.v4.new_output("error", ename="CellTimeoutError", evalue="")
+                ]
+            nbformat.write(written, folder / name)
+
+    monkeypatch.setattr(grade, "nbgrader", fake_nbgrader)
+    grade._autograde(tmp_path, "s", [tmp_path / name for name in names])
+    assert [c for call in calls for c in call if c.startswith("--notebook")] == ["--notebook=hangs"]
+    assert not any(grade._timed_out(folder / name) for name in names)
 
 
 def test_a_notebook_that_always_times_out_is_retried_a_bounded_number_of_times(
@@ -154,7 +180,8 @@ def test_a_dead_kernel_is_graded_again_and_other_failures_are_not(tmp_path, monk
 
     monkeypatch.setattr(grade, "nbgrader", dies_once)
     grade._autograde(tmp_path, "s", [tmp_path / "dies.ipynb"])
-    assert len(calls) == 2 and "s/dies.ipynb: the kernel died" in capsys.readouterr().err
+    assert len(calls) == 2 and "s: a kernel died; grading each notebook" in capsys.readouterr().err
+    assert "--notebook=dies" in calls[1]  # nbgrader dropped the submission: each graded alone
 
     def always_dies(args, course_root):
         calls.append(args)

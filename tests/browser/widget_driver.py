@@ -1,16 +1,14 @@
-"""Every widget responds: in the notebook view, and on a slide in lecture mode (jupyterlab-deck).
+"""Drive a notebook's widget as a student and a lecturer would, and time its updates.
 
-For every notebook whose stored outputs show a widget, the notebook is run in JupyterLab (started
-as `make course` starts it, see conftest.py), one control of its widget is moved as a student
-would move it (a slider key press, a dropdown choice plus the button where there is one, a text
-typed and Enter) and the test waits until the widget's output changes. The widget cell must then
-show nothing but its widget: each update replaces the one output area inside it, no stale plot
-stays underneath.
+Used by ``test_jupyterlab.py`` once a notebook has run in JupyterLab (see conftest.py): one
+control of the notebook's first widget is moved as a student would move it (a slider key press, a
+dropdown choice plus the button where there is one, a text typed and Enter) and the test waits
+until the widget's output changes. The widget cell must then show nothing but its widget: each
+update replaces the one output area inside it, no stale plot stays underneath.
 
 Then the notebook is presented as a lecturer presents it (jupyterlab-deck's ``deck:start`` on the
 widget's cell), the cell is run again on the slide (Ctrl+Enter) and the new widget is moved the
-same way. While presenting, every request the page makes is intercepted: none may leave the
-JupyterLab server (no web fonts, no CDN).
+same way.
 
 How long each output took to change is printed and written to
 ``artifacts/browser/widget_timings.json`` (not asserted: the machine is shared and its speed
@@ -27,21 +25,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from .conftest import ROOT
-from .test_jupyterlab import (
-    FIND_PANEL_JS,
-    NOTEBOOKS,
-    WIDGET_MIME,
-    open_notebook,
-    run_all_cells,
-    stored_expectations,
-)
+from .pages import FIND_PANEL_JS, WIDGET_MIME
 
-WIDGET_NOTEBOOKS = [
-    relative
-    for relative in NOTEBOOKS
-    if stored_expectations(ROOT / "notebooks" / relative)["widgets"]
-]
 CHANGE_TIMEOUT = 120  # seconds for one widget update (06 trains a model on a shared machine)
 SETTLE_SECONDS = 1.0  # the output counts as complete once unchanged this long, kernel idle
 TIMINGS_FILE = "widget_timings.json"
@@ -265,53 +250,46 @@ def record(artifacts: pathlib.Path, relative: pathlib.Path, entry: dict) -> None
     path.write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n")
 
 
-@pytest.mark.parametrize("relative", WIDGET_NOTEBOOKS, ids=str)
-def test_widget_responds_in_notebook_and_on_slide(browser, lab, artifacts, relative):
-    page = browser.new_page()
-    page_errors: list[str] = []
-    page.on("pageerror", lambda error: page_errors.append(str(error)))
-    console: list[str] = []
-    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
-    elsewhere: list[str] = []
+@dataclass
+class WidgetRun:
+    """What moving one notebook's widget showed, in the notebook view and on its slide."""
 
-    def only_this_server(route):
-        url = route.request.url
-        if url.startswith(lab.base_url) or url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            elsewhere.append(url)
-            route.abort()
+    notebook_change: Change
+    slide_change: Change
+    controls: dict
+    on_slide: dict
+    still_presenting: str | None
 
-    page.route("**/*", only_this_server)
+
+def present_and_move(page, relative: pathlib.Path, artifacts: pathlib.Path) -> WidgetRun:
+    """Move the widget of a notebook that has just run, then again on its slide (lecture mode).
+
+    The page must show ``relative`` with every cell run. Lecture mode is always stopped again
+    (deck remembers "active" in the user settings), also when something failed.
+    """
     stem = "widget_" + relative.with_suffix("").as_posix().replace("/", "__")
-    presenting = False
-    try:
-        open_notebook(page, lab, relative)
-        state = run_all_cells(page, relative)
-        errors = [o["text"] for c in state["cells"] for o in c["outputs"] if o["type"] == "error"]
-        assert not errors, f"{relative}: the notebook raised {errors}"
-        index = widget_cell(page, relative)["index"]
-        page.evaluate(
-            "([path, index]) => {"
-            + FIND_PANEL_JS
-            + """
-               panel.content.activeCellIndex = index;
-               panel.content.mode = 'command';
-               panel.content.scrollToItem(index, 'start'); }""",
-            [relative.as_posix(), index],
-        )
-        wait_rendered(page, relative, index)
-        # the screenshots show the widget and its output, as a student scrolled to it sees them
-        page.locator(".jp-Notebook .jp-Cell").nth(index).locator(
-            ".jp-OutputArea-output .jupyter-widgets"
-        ).first.evaluate("node => node.scrollIntoView({block: 'start'})")
-        controls = page.evaluate(CONTROLS_JS, [relative.as_posix(), index])
-        notebook_change = change_and_time(page, relative, index, 0, artifacts / f"{stem}_notebook")
+    index = widget_cell(page, relative)["index"]
+    page.evaluate(
+        "([path, index]) => {"
+        + FIND_PANEL_JS
+        + """
+           panel.content.activeCellIndex = index;
+           panel.content.mode = 'command';
+           panel.content.scrollToItem(index, 'start'); }""",
+        [relative.as_posix(), index],
+    )
+    wait_rendered(page, relative, index)
+    # the screenshots show the widget and its output, as a student scrolled to it sees them
+    page.locator(".jp-Notebook .jp-Cell").nth(index).locator(
+        ".jp-OutputArea-output .jupyter-widgets"
+    ).first.evaluate("node => node.scrollIntoView({block: 'start'})")
+    controls = page.evaluate(CONTROLS_JS, [relative.as_posix(), index])
+    notebook_change = change_and_time(page, relative, index, 0, artifacts / f"{stem}_notebook")
 
-        # Lecture mode: present from the widget's cell, run it again there, move the new widget.
-        first_ids = cell_view(page, relative, index)["ids"]
-        page.evaluate("() => window.jupyterapp.commands.execute('deck:start')")
-        presenting = True
+    # Lecture mode: present from the widget's cell, run it again there, move the new widget.
+    first_ids = cell_view(page, relative, index)["ids"]
+    page.evaluate("() => window.jupyterapp.commands.execute('deck:start')")
+    try:
         page.wait_for_function(
             "() => document.body.dataset.jpDeckMode === 'presenting'", timeout=30_000
         )
@@ -331,19 +309,17 @@ def test_widget_responds_in_notebook_and_on_slide(browser, lab, artifacts, relat
         on_slide = cell_view(page, relative, index)
         still_presenting = page.evaluate("() => document.body.dataset.jpDeckMode")
     finally:
-        try:
-            if presenting:  # deck remembers "active" in the user settings: always stop it
-                page.evaluate("() => window.jupyterapp.commands.execute('deck:stop')")
-                page.wait_for_timeout(500)
-        finally:
-            page.close()
-            lab.shutdown_kernels()
-
-    entry = {
-        "notebook view": notebook_change.__dict__,
-        "lecture mode (jupyterlab-deck)": slide_change.__dict__,
-    }
-    record(artifacts, relative, entry)
+        page.evaluate("() => window.jupyterapp.commands.execute('deck:stop')")
+        page.wait_for_timeout(500)
+    run = WidgetRun(notebook_change, slide_change, controls, on_slide, still_presenting)
+    record(
+        artifacts,
+        relative,
+        {
+            "notebook view": notebook_change.__dict__,
+            "lecture mode (jupyterlab-deck)": slide_change.__dict__,
+        },
+    )
     print(
         f"\n{relative}: notebook view {notebook_change.action}: output changed after "
         f"{notebook_change.seconds_to_change:.2f} s, complete after "
@@ -351,14 +327,14 @@ def test_widget_responds_in_notebook_and_on_slide(browser, lab, artifacts, relat
         f"{slide_change.seconds_to_change:.2f} s / {slide_change.seconds_to_settle:.2f} s "
         f"(shared machine, load {os.getloadavg()[0]:.1f})"
     )
+    return run
 
-    cut = [label["text"] for label in controls["description"] if label["cut"]]
+
+def check_widget_run(relative: pathlib.Path, run: WidgetRun) -> None:
+    """The widget's labels fit, and it stayed visible on a slide that stayed presenting."""
+    cut = [label["text"] for label in run.controls["description"] if label["cut"]]
     assert not cut, f"{relative}: control labels cut short: {cut}"
-    assert still_presenting == "presenting", f"{relative}: lecture mode ended by itself"
-    rect = on_slide["rect"]
+    assert run.still_presenting == "presenting", f"{relative}: lecture mode ended by itself"
+    rect = run.on_slide["rect"]
     assert rect and rect["height"] > 0, f"{relative}: the widget is not shown on the slide"
-    assert rect["top"] < on_slide["viewport"], f"{relative}: the widget is below the slide"
-    assert not elsewhere, f"{relative}: requests to other hosts while presenting: {elsewhere}"
-    assert not page_errors, f"{relative}: JavaScript errors in the page: {page_errors}"
-    broken = [m for m in console if "jupyter-widgets" in m or "comm" in m.lower()]
-    assert not broken, f"{relative}: widget errors in the browser console: {broken}"
+    assert rect["top"] < run.on_slide["viewport"], f"{relative}: the widget is below the slide"
