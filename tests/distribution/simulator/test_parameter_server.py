@@ -37,7 +37,7 @@ def test_async_failure_is_reported_or_reassigned(data):
         server.run(4)
     assert_no_thread_left(server)
     server = ParameterServer(
-        3, LogisticGradientWork(*data), faults={1: Fault("hang", 2)}, timeout=0.3, reassign=True
+        3, LogisticGradientWork(*data), faults={1: Fault("hang", 2)}, timeout=1.0, reassign=True
     )
     result = server.run(4)
     assert result.failed == ["worker-1"] and len(result.updates) == 4 + 4 + 1

@@ -79,13 +79,13 @@ def test_raising_worker_is_reported_by_name_and_round_without_waiting(data):
 
 def test_hanging_worker_times_out_and_is_shut_down():
     server = CentralServer(
-        3, SimulatedWork(0.001), num_items=6, faults={1: Fault("hang", 2)}, timeout=0.3
+        3, SimulatedWork(0.001), num_items=6, faults={1: Fault("hang", 2)}, timeout=1.0
     )
     start = time.perf_counter()
     with pytest.raises(WorkerFailure, match="worker-1 failed in round 2: no acknowledgement"):
         server.run(3)
     elapsed = time.perf_counter() - start
-    assert 0.3 <= elapsed < 0.3 + 5.0
+    assert 1.0 <= elapsed < 1.0 + 5.0
     assert_no_thread_left(server)
     assert server.log.select(actor="worker-1", kind="interrupted")  # woken by the shutdown
 
@@ -99,7 +99,7 @@ def test_reassignment_completes_the_round_with_the_same_weights(data, kind):
         LogisticGradientWork(x, y),
         learning_rate=LR,
         faults={1: Fault(kind, 2)},
-        timeout=0.3,
+        timeout=1.0,
         reassign=True,
     )
     result = server.run(STEPS)
@@ -117,7 +117,7 @@ def test_second_failure_during_recovery_is_also_reassigned(data):
     expected = full_batch_gradient_descent(x, y, learning_rate=LR, steps=3)
     faults = {0: Fault("raise", 2), 3: Fault("hang", 2)}
     server = CentralServer(
-        5, LogisticGradientWork(x, y), learning_rate=LR, faults=faults, timeout=0.3, reassign=True
+        5, LogisticGradientWork(x, y), learning_rate=LR, faults=faults, timeout=1.0, reassign=True
     )
     result = server.run(3)
     assert sorted(result.failed) == ["worker-0", "worker-3"]
