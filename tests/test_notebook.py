@@ -1,8 +1,35 @@
-"""after_tasks: an assignment's demonstration cells, before and after its tasks are done."""
+"""course_utils.notebook: setup's options, and after_tasks (an assignment's demonstration cells)."""
+
+import gc
 
 import pytest
 
-from course_utils.notebook import after_tasks
+from course_utils.notebook import RARE_GC_THRESHOLDS, after_tasks, setup
+
+
+@pytest.fixture
+def gc_thresholds():
+    saved = gc.get_threshold()
+    yield
+    gc.set_threshold(*saved)
+
+
+def test_rare_gc_raises_the_collector_thresholds(gc_thresholds):
+    gc.set_threshold(700, 10, 10)
+    setup(seed=0, rare_gc=True)
+    assert gc.get_threshold() == RARE_GC_THRESHOLDS
+    assert RARE_GC_THRESHOLDS[0] > 100 * 700  # young passes at least 100x rarer than the default
+
+
+def test_without_rare_gc_the_collector_is_left_alone(gc_thresholds):
+    gc.set_threshold(700, 10, 10)
+    setup(seed=0)
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_rare_gc_must_be_a_bool(gc_thresholds):
+    with pytest.raises(TypeError, match="rare_gc"):
+        setup(seed=0, rare_gc="yes")
 
 
 def test_unfinished_task_prints_a_note_instead_of_the_error(capsys):

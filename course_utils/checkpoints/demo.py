@@ -10,14 +10,18 @@ really used. Run as a script it trains in its own process, which is how the note
 It prints ``step <n> loss <value>`` after each step (flushed), so a parent can watch it.
 ``--pause-in-save STEP`` makes the save of that step stop just before its atomic rename and print
 ``paused <staging folder>``: a parent that kills the process then is sure to kill it mid-save.
-``--standby`` imports TensorFlow, then waits for a line on stdin before it touches the folder: a
-warm spare that a parent starts early and releases once the first process is dead.
+``--standby`` imports TensorFlow and warms it up (one throwaway step and save in memory), then
+waits for a line on stdin before it touches any folder: a warm spare that a parent starts early
+(importing TensorFlow takes seconds) and releases later. The line holds the remaining arguments
+(``shlex`` quoting), e.g. ``--directory runs/a --steps 60``; an empty line runs with those given.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
+import shlex
 import sys
 import time
 import warnings
@@ -33,10 +37,12 @@ from course_utils.notebook import setup
 __all__ = [
     "PausingStorage",
     "build_trainer",
+    "exit_now",
     "make_data",
     "make_regression_data",
     "main",
     "pipeline_options",
+    "warm_up",
 ]
 
 STEPS_PER_EPOCH = 8
@@ -144,19 +150,46 @@ class PausingStorage(LocalStorage):
         super().write_checkpoint(name, source_dir)
 
 
+def warm_up() -> None:
+    """One throwaway step and save in memory: TensorFlow's first-call costs, paid in advance.
+
+    A standby calls it while it waits, so that once released it trains at full speed. Every
+    ``build_trainer`` reseeds, so what runs afterwards is the same as without it.
+    """
+    from course_utils.checkpoints.storage import InMemoryStorage
+
+    build_trainer(InMemoryStorage(), every_n_steps=1).fit(1)
+    _keras().backend.clear_session(free_memory=False)  # layer names restart, as in a fresh process
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train the notebook 01 model with checkpoints.")
-    parser.add_argument("--directory", required=True, help="LocalStorage folder")
-    parser.add_argument("--steps", type=int, required=True, help="train until this step")
+    parser.add_argument("--directory", help="LocalStorage folder (required)")
+    parser.add_argument("--steps", type=int, help="train until this step (required)")
     parser.add_argument("--every", type=int, default=10, help="save every N steps")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--weights-out", help="write the final weights here (.npz)")
     parser.add_argument("--pause-in-save", type=int, help="stop inside the save of this step")
-    parser.add_argument("--standby", action="store_true", help="wait for a stdin line first")
+    parser.add_argument(
+        "--standby", action="store_true", help="warm up, then read more arguments from stdin"
+    )
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
-    setup(seed=args.seed, deterministic=True)
-    if args.standby and not sys.stdin.readline():  # the folder is not read before this line
-        return 1  # end of input: the parent is gone, nobody wants this run any more
+
+    def check_required() -> None:
+        if args.directory is None or args.steps is None:
+            parser.error("--directory and --steps are required (on the command line or stdin)")
+
+    if not args.standby:
+        check_required()
+    setup(seed=args.seed, deterministic=True, rare_gc=True)
+    if args.standby:
+        warm_up()
+        line = sys.stdin.readline()  # the folder is not read before this line
+        if not line:
+            return 1  # end of input: the parent is gone, nobody wants this run any more
+        args = parser.parse_args(argv + shlex.split(line))
+        check_required()
     storage: LocalStorage
     if args.pause_in_save is not None:
         storage = PausingStorage(args.directory, pause_at=f"ckpt-{args.pause_in_save:010d}")
@@ -179,5 +212,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def exit_now(code: int) -> None:
+    """End the process at once: flush the output, then skip the interpreter's clean-up.
+
+    Tearing a Python with TensorFlow loaded down (its modules, some 300,000 objects, TensorFlow's
+    exit handlers) takes about as long as importing it: seconds, for nothing here, since every
+    checkpoint and output file is already written and closed when ``main`` returns.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())

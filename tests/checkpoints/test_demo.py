@@ -1,4 +1,4 @@
-"""The notebook 01 demo run: exact checkpoint sizes, a kill inside a save, a standby process.
+"""The notebook 01 demo run: exact checkpoint sizes, a kill inside a save, standby processes.
 
 Each test guards a claim notebook 01 makes with ``course_utils.checkpoints.demo``: checkpoints
 of the same step hold the same bytes on every run (``inject_prefetch`` off), a process killed
@@ -24,7 +24,7 @@ from course_utils.checkpoints import (
     InMemoryStorage,
     LocalStorage,
 )
-from course_utils.checkpoints.demo import PausingStorage, build_trainer, pipeline_options
+from course_utils.checkpoints.demo import PausingStorage, build_trainer, pipeline_options, warm_up
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
@@ -112,6 +112,54 @@ def test_a_standby_process_whose_parent_is_gone_touches_nothing(tmp_path):
     assert result.returncode == 1
     assert "step " not in result.stdout
     assert LocalStorage(folder).list_checkpoints() == []
+
+
+def test_a_standby_takes_its_arguments_from_its_input(tmp_path):
+    folder = tmp_path / "run"
+    result = subprocess.run(
+        [sys.executable, "-m", "course_utils.checkpoints.demo", "--standby", "--every", "2"],
+        cwd=REPO,
+        input=f"--directory '{folder}' --steps 4 --weights-out '{tmp_path / 'w.npz'}'\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert [line.split()[1] for line in result.stdout.splitlines() if line.startswith("step ")] == [
+        "1",
+        "2",
+        "3",
+        "4",
+    ]
+    assert LocalStorage(folder).list_checkpoints()[-1] == "ckpt-0000000004"
+    with np.load(tmp_path / "w.npz", allow_pickle=False) as weights:  # complete, despite exit_now
+        assert len(weights.files) == 6 and weights["w0"].shape == (8, 32)
+    # The warm-up leaves no trace: the same bytes as a process that never warmed up.
+    direct = tmp_path / "direct"
+    command = [sys.executable, "-m", "course_utils.checkpoints.demo", "--every", "2"]
+    command += ["--directory", str(direct), "--steps", "4"]
+    subprocess.run(command, cwd=REPO, capture_output=True, check=True, timeout=300)
+    for name in ("state.index", "state.data-00000-of-00001"):
+        warmed = (folder / "ckpt-0000000004" / name).read_bytes()
+        assert warmed == (direct / "ckpt-0000000004" / name).read_bytes(), name
+
+
+def test_the_demo_needs_a_directory_and_a_step_count(capsys):
+    from course_utils.checkpoints.demo import main
+
+    with pytest.raises(SystemExit):
+        main(["--steps", "4"])
+    assert "--directory and --steps are required" in capsys.readouterr().err
+
+
+def test_a_warm_up_first_changes_nothing_that_follows():
+    cold = build_trainer(InMemoryStorage(), every_n_steps=3)
+    cold.fit(7)
+    warm_up()  # what a standby does before it is released
+    warm = build_trainer(InMemoryStorage(), every_n_steps=3)
+    warm.fit(7)
+    for a, b in zip(cold.state.weights(), warm.state.weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_a_background_failure_surfaces_at_the_next_save_and_at_wait():
