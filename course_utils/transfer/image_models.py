@@ -88,10 +88,14 @@ class TaskSpecificModel(TaskLayers):
         return _fit_full_batches(model, features, labels, np.arange(len(features)), steps)
 
     def predict(self, features) -> np.ndarray:
-        """Predicted class indices for feature vectors."""
+        """Predicted class indices for feature vectors.
+
+        The head is called directly (inference mode): a few dense layers on cached features
+        cost less than the graph ``Model.predict`` would trace first.
+        """
         if self.model is None:
             raise RuntimeError("the head is not built yet: call build() or train_on_features()")
-        logits = self.model.predict(np.asarray(features, dtype=np.float32), verbose=0)
+        logits = self.model(np.asarray(features, dtype=np.float32), training=False)
         return np.asarray(logits).argmax(axis=-1)
 
 

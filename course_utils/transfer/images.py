@@ -115,10 +115,21 @@ def transfer_vs_scratch(
     x_val, y_val = pretrained.check_images(validation[0]), np.asarray(validation[1])
     x_test, y_test = pretrained.check_images(test[0]), np.asarray(test[1])
     num_classes = len(np.unique(y_pool))
-    features = {
-        name: pretrained.extract_features(images)
-        for name, images in (("pool", x_pool), ("val", x_val), ("test", x_test))
+    chosen = {
+        (count, seed): labels_per_class_subset(y_pool, count, seed=seed)
+        for count in labels_per_class
+        for seed in seeds
     }
+    # Features of the pool images some run labels, only: a small sweep uses a few of the pool.
+    # (An image's features do not depend on the batch it is computed in.)
+    labelled = np.unique(np.concatenate([np.zeros(0, dtype=np.int64), *chosen.values()]))
+    features = {
+        "pool": np.zeros((len(x_pool), pretrained.feature_dim), dtype=np.float32),
+        "val": pretrained.extract_features(x_val),
+        "test": pretrained.extract_features(x_test),
+    }
+    if len(labelled):
+        features["pool"][labelled] = pretrained.extract_features(x_pool[labelled])
     protocol = dict(batch_size=batch_size, eval_every=eval_every, patience=patience)
     protocol["max_steps"] = max_steps
 
@@ -137,11 +148,11 @@ def transfer_vs_scratch(
     rows = []
     for count in labels_per_class:
         for seed in seeds:
-            chosen = labels_per_class_subset(y_pool, count, seed=seed)
+            picked = chosen[count, seed]
             keras.utils.set_random_seed(seed)
             head.set_weights(new_head().get_weights())
             fit = head_trainer.fit(
-                (features["pool"][chosen], y_pool[chosen]),
+                (features["pool"][picked], y_pool[picked]),
                 (features["val"], y_val),
                 seed=seed,
                 **protocol,
@@ -150,16 +161,16 @@ def transfer_vs_scratch(
                 "labels_per_class": count,
                 "seed": seed,
                 "transfer": _accuracy(head, features["test"], y_test),
-                "transfer_train": _accuracy(head, features["pool"][chosen], y_pool[chosen]),
+                "transfer_train": _accuracy(head, features["pool"][picked], y_pool[picked]),
                 "transfer_steps": fit["steps"],
             }
             if count in scratch_sizes:
                 cnn.set_weights(scratch_model(pretrained.input_shape[0], num_classes).get_weights())
                 fit = cnn_trainer.fit(
-                    (x_pool[chosen], y_pool[chosen]), (x_val, y_val), seed=seed, **protocol
+                    (x_pool[picked], y_pool[picked]), (x_val, y_val), seed=seed, **protocol
                 )
                 row["scratch"] = _accuracy(cnn, x_test, y_test)
-                row["scratch_train"] = _accuracy(cnn, x_pool[chosen], y_pool[chosen])
+                row["scratch_train"] = _accuracy(cnn, x_pool[picked], y_pool[picked])
                 row["scratch_steps"] = fit["steps"]
             rows.append(row)
     return rows

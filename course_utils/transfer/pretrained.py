@@ -23,6 +23,7 @@ from course_utils.transfer.applications import (
     preprocess_images,
     weights_reachable,
 )
+from course_utils.validation import check_positive_int
 
 __all__ = [
     "APPLICATIONS",
@@ -160,10 +161,23 @@ class PretrainedModel:
         return layers.Identity(name="preprocess")
 
     def extract_features(self, images, *, batch_size: int = 256) -> np.ndarray:
-        """Features of ``images`` (base in inference mode): compute once, cache, train on them."""
-        return np.asarray(
-            self.base.predict(self.preprocess(images), batch_size=batch_size, verbose=0)
-        )
+        """Features of ``images`` (base in inference mode): compute once, cache, train on them.
+
+        The base is called directly, ``batch_size`` images at a time: unlike ``predict`` it traces
+        no graph first (``predict`` traces one per new base, two when the last batch is smaller),
+        and it gives the same features, bit for bit. An image's features do not depend on the
+        other images of its batch.
+        """
+        batch_size = check_positive_int("batch_size", batch_size)
+        inputs = self.preprocess(images)
+        listed = isinstance(self.base.input, (list, tuple))  # a base with one named input
+        chunks = [
+            np.asarray(self.base([chunk] if listed else chunk, training=False))
+            for chunk in (inputs[i : i + batch_size] for i in range(0, len(inputs), batch_size))
+        ]
+        if not chunks:
+            return np.zeros((0, self.feature_dim), dtype=np.float32)
+        return np.concatenate(chunks)
 
     # -- freezing -------------------------------------------------------------------------
     def freeze(self) -> None:

@@ -10,6 +10,7 @@ from course_utils.notebook import setup
 setup(seed=0)
 
 import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 from course_utils.transfer.early_stopping import EarlyStoppingTrainer  # noqa: E402
 
@@ -88,3 +89,23 @@ def test_early_stopping_refuses_mismatched_or_empty_splits():
         trainer.fit((x, y), (x[:0], y[:0]))
     with pytest.raises(ValueError, match="learning_rate"):
         EarlyStoppingTrainer(_linear(), 0.0)
+
+
+def test_the_steps_between_two_scores_run_as_one_graph_loop_with_the_same_updates():
+    # fit runs eval_every steps in one traced call; they must be the Adam updates that one call
+    # per mini-batch would make, in the same order.
+    x, y = _blobs(24, 0)
+    looped, stepped = _linear(), _linear()
+    stepped.set_weights(looped.get_weights())
+    trainer = EarlyStoppingTrainer(looped, 1e-2)
+    batches = np.random.default_rng(1).permutation(24)[:20].reshape(5, 4)
+    trainer._train_steps(x, y, batches)
+    optimizer = keras.optimizers.Adam(1e-2)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    for rows in batches:
+        with tf.GradientTape() as tape:
+            loss = loss_fn(y[rows], stepped(x[rows], training=True))
+        variables = stepped.trainable_variables
+        optimizer.apply(tape.gradient(loss, variables), variables)
+    for a, b in zip(looped.get_weights(), stepped.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)

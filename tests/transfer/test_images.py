@@ -183,3 +183,31 @@ def test_shipped_comparison_covers_the_sweep_and_its_data():
         assert {"transfer", "scratch", "transfer_steps", "scratch_steps"} <= set(row)
     with pytest.raises(FileNotFoundError, match="--comparison"):
         load_comparison("/nonexistent/comparison.json")
+
+
+def test_features_are_what_predict_gives_whatever_the_batch(data):
+    # extract_features calls the base directly, a chunk at a time; transfer_vs_scratch then
+    # computes the features of the labelled pool images only. Both rely on this: the features
+    # are those of Model.predict, bit for bit, and an image's do not depend on its batch.
+    (x, _), (x_test, _) = data
+    base = PretrainedModel.from_file()
+    images = np.concatenate([x, x_test])
+    features = base.extract_features(images)
+    expected = base.base.predict([base.preprocess(images)], verbose=0)
+    assert np.array_equal(features, expected)
+    assert np.array_equal(base.extract_features(images, batch_size=7), features)
+    assert np.array_equal(base.extract_features(images[5:9]), features[5:9])
+    assert base.extract_features(images[:0]).shape == (0, base.feature_dim)
+    with pytest.raises(ValueError, match="batch_size"):
+        base.extract_features(images, batch_size=0)
+
+
+def test_head_predict_calls_the_head_and_agrees_with_keras_predict():
+    rng = np.random.default_rng(0)
+    features, labels = rng.normal(size=(40, 64)).astype("float32"), rng.integers(0, 5, 40)
+    head = TaskSpecificModel(5, hidden_units=16, dropout=0.5)
+    head.train_on_features(features, labels, steps=20)
+    expected = head.model.predict(features, verbose=0).argmax(-1)
+    assert np.array_equal(head.predict(features), expected)  # dropout off, as in predict
+    with pytest.raises(RuntimeError, match="not built"):
+        TaskSpecificModel(5).predict(features)
