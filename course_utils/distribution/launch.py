@@ -100,7 +100,9 @@ class WorkerLauncher:
         env: extra environment variables for every worker (e.g. ``TF_CPP_MIN_LOG_LEVEL``).
 
     Every output line is kept in ``lines[i]`` and the ``time.monotonic()`` it arrived at in
-    ``times[i]``, so a notebook can measure how long a worker took to react to an event.
+    ``times[i]``, so a notebook can measure how long a worker took to react to an event. When a
+    worker prints ``READY_MARKER`` (its cluster has formed), ``bound[i]`` records the addresses
+    its port is listening on at that moment (``listening_addresses``; empty where not visible).
     """
 
     def __init__(
@@ -132,6 +134,7 @@ class WorkerLauncher:
         self.env = env or {}
         self.processes: dict[int, subprocess.Popen] = {}
         self.ready: set[int] = set()
+        self.bound: dict[int, list[str]] = {}
         self.lines: dict[int, list[str]] = {i: [] for i in self.local_indices}
         self.times: dict[int, list[float]] = {i: [] for i in self.local_indices}
         self._threads: list[threading.Thread] = []
@@ -169,6 +172,8 @@ class WorkerLauncher:
             self.times[index].append(time.monotonic())  # before the line: readers zip the two
             self.lines[index].append(line)
             if line.strip() == READY_MARKER:
+                port = int(self.hosts[index].rpartition(":")[2])
+                self.bound[index] = listening_addresses(port)  # while the worker surely runs
                 self.ready.add(index)
             if self.log is not None:
                 self.log(f"[worker {index}] {line}")

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -83,6 +84,10 @@ def train_task(learning_rate: float, *, steps: int = 200, fail: bool = False) ->
     return TaskResult(learning_rate, w, loss, os.getpid())
 
 
+def _wait_for_peers(barrier: Any) -> None:
+    barrier.wait(timeout=60)  # a pool process that never starts breaks the pool, no hang
+
+
 def run_independent(
     learning_rates: Sequence[float],
     *,
@@ -106,7 +111,16 @@ def run_independent(
     attempts: list[Attempt] = []
     started = time.perf_counter()
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers, mp_context=context) as pool:
+    # Every pool process waits for the others before its first task: otherwise the first one to
+    # start can run every task before the second has even imported NumPy. The pool starts one
+    # process per submitted task up to its size, so with no more processes than tasks all of
+    # them start at the first submissions, and a retried task never starts one more (which would
+    # wait at the barrier alone).
+    workers = min(check_positive_int("max_workers", max_workers), max(1, len(rates)))
+    barrier = context.Barrier(workers)
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_wait_for_peers, initargs=(barrier,)
+    ) as pool:
 
         def submit(lr: float) -> concurrent.futures.Future:
             fail = tries[lr] < failures.get(lr, 0)

@@ -23,6 +23,7 @@ from course_utils.distribution.launch import (
     listening_addresses,
     tf_config,
 )
+from course_utils.distribution.worker_main import FIT_MARKER
 
 WORKER = ["-m", "course_utils.distribution.worker_main"]
 posix_proc = pytest.mark.skipif(not pathlib.Path("/proc/self/stat").exists(), reason="needs /proc")
@@ -80,7 +81,11 @@ def test_a_workers_children_end_with_its_group_even_after_the_worker_exited(code
 def test_two_workers_train_together_and_end_with_identical_weights(tmp_path):
     lines: list[str] = []
     launcher = WorkerLauncher(
-        [*WORKER, "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ckpt")],
+        [
+            *WORKER,
+            *("--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ckpt")),
+            *("--then-fit", "--nice", "5"),
+        ],
         num_workers=2,
         log=lines.append,
     )
@@ -99,6 +104,14 @@ def test_two_workers_train_together_and_end_with_identical_weights(tmp_path):
         "ckpt.index",
     ]
     assert any("chief=False" in line for line in lines)
+    # --then-fit: after the custom loop, Keras fit fails on every worker (keras-team/keras#20585)
+    for index in (0, 1):
+        fit = [line for line in launcher.lines[index] if line.startswith(FIT_MARKER)]
+        assert len(fit) == 1 and "PerReplica" in fit[0] and not fit[0].endswith(" ok"), fit
+    # While each worker ran, the launcher saw its port listening (on every interface).
+    if pathlib.Path("/proc/net/tcp").exists():
+        port = launcher.hosts[0].rpartition(":")[2]
+        assert launcher.bound[0] and all(a.endswith(f":{port}") for a in launcher.bound[0])
 
 
 @posix_proc
@@ -270,7 +283,10 @@ TF_LOGS = {"TF_CPP_MIN_LOG_LEVEL": "0"}
 
 
 def test_a_stalled_peer_ends_in_a_deadline_error_after_the_collective_timeout(tmp_path):
-    stall = ["--stall-worker", "1", "--stall-after-steps", "3"]
+    # Worker 1 also joins late, 2 s after worker 0 started waiting: no collective runs yet, so
+    # worker 0 waits past the 1 s collective timeout without an error (notebook 06's run).
+    stall = ["--stall-worker", "1", "--stall-after-steps", "3", "--late-worker", "1"]
+    stall += ["--late-by", "2"]
     launcher = WorkerLauncher(
         [*TIMEOUT_WORKER, "--out", str(tmp_path), *stall], num_workers=2, log=None, env=TF_LOGS
     )
@@ -283,6 +299,12 @@ def test_a_stalled_peer_ends_in_a_deadline_error_after_the_collective_timeout(tm
     stalled = _wait_for_line(launcher, 1, "stalling after 3 steps", 0)
     aborted = _wait_for_line(launcher, 0, "Collective has timed out", 0)
     assert aborted - stalled < 15.0
+    waiting = _wait_for_line(launcher, 0, "Waiting for 1/2 tasks to connect", 0)
+    ready = _wait_for_line(launcher, 0, "WORKER-READY", 0)
+    assert ready - waiting > 1.5
+    early = launcher.lines[0][: launcher.lines[0].index("WORKER-READY")]
+    assert not any("DEADLINE" in line or "timed out" in line for line in early)
+    assert any("joining in 2 s" in line for line in launcher.lines[1])
     reported = [line for line in launcher.lines[0] if "step 3 failed after" in line]
     if launcher.processes[0].returncode == 1:  # Python got to report it: check what and when
         assert reported and "DeadlineExceededError" in reported[0]

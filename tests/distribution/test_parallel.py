@@ -63,3 +63,25 @@ def test_train_task_checks_its_arguments():
         train_task(0.1, steps=0)
     with pytest.raises(TypeError, match="learning_rate"):
         train_task(True)
+
+
+def test_every_pool_process_runs_a_task_even_when_tasks_are_quick():
+    # Tasks of 5 steps take microseconds: without the start-up barrier the first pool process
+    # could finish them all before the second one exists (seen in notebook 06).
+    for _ in range(3):
+        run = run_independent((0.05, 0.1, 0.2, 0.4), steps=5, max_workers=2)
+        assert len({result.pid for result in run.results.values()}) == 2
+
+
+def test_a_retried_task_with_fewer_tasks_than_workers_starts_no_lonely_pool_process():
+    # 2 tasks, room for 4 processes: the pool holds 2, so the retry cannot start a third one
+    # that would wait at the start-up barrier for peers that never come.
+    run = run_independent((0.1, 0.2), steps=5, failures={0.2: 1}, max_workers=4)
+    assert sorted(run.results) == [0.1, 0.2]
+    assert len({result.pid for result in run.results.values()}) <= 2
+
+
+@pytest.mark.parametrize("bad", [0, -1])
+def test_max_workers_must_be_positive(bad):
+    with pytest.raises(ValueError, match="max_workers"):
+        run_independent((0.1,), max_workers=bad)
