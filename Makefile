@@ -35,7 +35,7 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 ## Run every check: lint, then every test in tests/ (the unit tests, the browser test and
 ## nbgrader autograding of every exercise: right, untouched and wrong answers) in one pytest run,
 ## then every notebook under nbval. `make unit`, `make grading`, `make notebooks-test` run parts.
-test: lint $(STAMP) $(NODE_STAMP)
+test: lint $(STAMP)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(NBVAL) notebooks
 
@@ -102,4 +102,5 @@ site-instructor: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m tools.site --instructor
 
 # The website's browser test (tests/browser/test_site.py) needs node_modules/: part of the set-up.
-unit: $(NODE_STAMP)
+# (Declared here, below NODE_STAMP's definition: make expands a rule's prerequisites as it reads it.)
+test unit: $(NODE_STAMP)
