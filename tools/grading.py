@@ -104,9 +104,10 @@ def write_course_config(course_root: pathlib.Path) -> pathlib.Path:
         # (and other Jupyter kernels) starting at once cannot race for the same ports.
         "c.KernelManager.transport = 'ipc'\n"
         f"c.KernelManager.ip = {str(course_root / 'kernel')!r}\n"  # an absolute socket path
-        # No cell needs more than about 90 s on a loaded 2-core machine: a hang (tools/grade.py)
-        # costs 5 minutes, not the 10 of the course's setting.
-        "c.Execute.timeout = 300\n",
+        # No cell needs more than about 10 s on a quiet 2-core machine (90 s was the most seen on
+        # a heavily loaded one): a hang (tools/grade.py) costs 2 minutes, not the 10 of the
+        # course's setting.
+        "c.Execute.timeout = 120\n",
         encoding="utf-8",
     )
     return config
