@@ -26,8 +26,8 @@ course: $(STAMP)
 		$(if $(filter 0,$(shell id -u)),--allow-root)
 
 # pytest-xdist spreads tests over JOBS processes (2: a 2-core laptop). The browser tests stay in
-# one process (one JupyterLab, one Chromium: tests/browser/conftest.py) and the three nbgrader
-# gradings in one (tests/grading/test_autograde.py); every other test goes wherever a process is
+# one process (one JupyterLab, one Chromium: tests/browser/conftest.py), the three nbgrader
+# gradings start first (tests/grading/conftest.py), every other test goes wherever a process is
 # free. Under nbval each notebook's cells stay together, in order, in one process (loadscope).
 JOBS ?= 2
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300

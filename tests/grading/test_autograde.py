@@ -15,9 +15,9 @@ import pytest
 
 from tools import grade, grading
 
-# Under pytest-xdist (`make test`) the three gradings run one after another in one worker
-# process, each grading two submissions at once, while the other worker takes the other tests.
-pytestmark = [pytest.mark.grading, pytest.mark.xdist_group("grading")]
+# Under pytest-xdist (`make test`) the three gradings start first (conftest.py), each grading
+# two submissions at once.
+pytestmark = pytest.mark.grading
 
 ASSIGNMENTS = [name for name in grading.ASSIGNMENTS if grading.notebooks_of(name)]
 
