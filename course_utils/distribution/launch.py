@@ -49,6 +49,7 @@ from course_utils.distribution.processes import (
 from course_utils.validation import check_int, check_positive_int
 
 __all__ = [
+    "PARENT_PID_VARIABLE",
     "READY_MARKER",
     "PortInUseError",
     "WorkerLauncher",
@@ -62,6 +63,8 @@ __all__ = [
 
 # A worker prints this line once the cluster has formed (its first collective op returned).
 READY_MARKER = "WORKER-READY"
+# The launcher's process id, for the worker to end itself once the launcher is gone.
+PARENT_PID_VARIABLE = "COURSE_LAUNCHER_PID"
 
 
 class WorkerTimeoutError(TimeoutError):
@@ -150,6 +153,7 @@ class WorkerLauncher:
                 raise PortInUseError(port_in_use_message(port, index, self.hosts[index]))
         for index in self.local_indices:
             env = {**os.environ, **self.env, "TF_CONFIG": tf_config(self.hosts, index)}
+            env[PARENT_PID_VARIABLE] = str(os.getpid())  # worker_main ends itself without us
             env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             argv = [sys.executable, *(a.replace("{index}", str(index)) for a in self.command)]
             process = subprocess.Popen(

@@ -27,17 +27,19 @@ import os
 import pathlib
 import shutil
 import sys
+import threading
 import time
 
 import numpy as np
 
 from course_utils._tf import keras, stderr_silenced, tensorflow
 from course_utils.distribution.demo import build_model, make_data
+from course_utils.distribution.launch import PARENT_PID_VARIABLE
 from course_utils.distribution.ports import PortInUseError, port_in_use, port_in_use_message
 from course_utils.distribution.strategy import DistributedTrainer, checkpoint_dir_for, is_chief
 
 # The demo task lives in the library (demo.py); notebook 06 imports it from here too.
-__all__ = ["FIT_MARKER", "make_data", "build_model", "main"]
+__all__ = ["FIT_MARKER", "build_model", "exit_when_orphaned", "make_data", "main"]
 
 # A worker run with --then-fit prints this, then how Keras fit ended ("ok" or the error).
 FIT_MARKER = "KERAS-FIT:"
@@ -61,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--late-by", type=float, default=0.0, help="seconds after worker 0 waits")
     parser.add_argument("--nice", type=int, default=0, help="lower this process's priority")
     args = parser.parse_args(argv)
+    exit_when_orphaned()  # a restarted notebook kernel leaves no worker behind
     if args.nice > 0:  # a notebook's kernel next to background workers stays responsive
         _lower_priority(args.nice)
 
@@ -124,6 +127,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.then_fit:  # shown in notebook 06: Keras 3 fit under this strategy raises
         print(f"{FIT_MARKER} {_try_fit(trainer, x, y, args.global_batch)}", flush=True)
     return 0
+
+
+def exit_when_orphaned(poll_seconds: float = 1.0) -> threading.Thread:
+    """End this process (exit code 3) as soon as the process that started it is gone.
+
+    The launcher starts each worker in a session of its own, so that it can end the worker and
+    its children together; but then a notebook kernel that is restarted or killed (or a test run
+    interrupted) does not take its workers with it, and a stalled or blocked worker would sit in
+    memory for an hour. A daemon thread checks the parent every ``poll_seconds``: the launcher's
+    process id comes in ``PARENT_PID_VARIABLE`` (the parent may be gone before TensorFlow is
+    even imported here), else the parent is the one this process has now.
+    """
+    parent = int(os.environ.get(PARENT_PID_VARIABLE, os.getppid()))
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os._exit(3)  # TensorFlow may be blocked in C++: no clean shutdown to wait for
+
+    watcher = threading.Thread(target=watch, name="exit-when-orphaned", daemon=True)
+    watcher.start()
+    return watcher
 
 
 def _try_fit(trainer: DistributedTrainer, x: np.ndarray, y: np.ndarray, batch: int) -> str:

@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 import pytest
 
+from course_utils._tf import keras as _keras
 from course_utils.checkpoints import (
     CheckpointedTrainer,
     CheckpointManager,
@@ -42,6 +43,9 @@ def test_pipeline_options_turn_off_injected_prefetch():
 def test_checkpoints_of_the_same_step_hold_the_same_bytes(tmp_path):
     sizes = []
     for run in range(2):
+        # Layer names (dense, dense_1, ...) are in the checkpoint and count up per process: start
+        # both runs from fresh names, as a fresh process (or warm_up) does, whatever ran before.
+        _keras().backend.clear_session(free_memory=False)
         storage = LocalStorage(tmp_path / f"run-{run}", durable=False)
         build_trainer(storage, every_n_steps=5).fit(10)
         folder = storage.root / storage.list_checkpoints()[-1]

@@ -6,6 +6,7 @@ import json
 import os
 import pathlib
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 from course_utils.distribution.launch import (
+    PARENT_PID_VARIABLE,
     PortInUseError,
     WorkerFailedError,
     WorkerLauncher,
@@ -333,3 +335,39 @@ def test_a_missing_peer_blocks_at_start_up_despite_the_collective_timeout(tmp_pa
         with pytest.raises(WorkerTimeoutError):
             launcher.wait(timeout=0)
     assert live_members(launcher.processes[0].pid) == []
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie nobody reaped counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to see the orphan end")
+def test_a_worker_whose_parent_is_gone_ends_itself():
+    # The parent starts a child in its own session and tells it its process id, as the launcher
+    # does, then exits at once: long before the child has imported TensorFlow.
+    child = (
+        "import time; from course_utils.distribution.worker_main import exit_when_orphaned; "
+        "exit_when_orphaned(poll_seconds=0.05); time.sleep(120)"
+    )
+    parent = (
+        "import os, subprocess, sys; "
+        f"env = {{**os.environ, {PARENT_PID_VARIABLE!r}: str(os.getpid())}}; "
+        f"p = subprocess.Popen([sys.executable, '-c', {child!r}], start_new_session=True, env=env)"
+        "; print(p.pid, flush=True)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", parent], capture_output=True, text=True, timeout=60
+    )
+    pid = int(done.stdout.strip())
+    deadline = time.monotonic() + 60  # the child imports TensorFlow before it starts watching
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ended = not _running(pid)
+    if not ended:
+        os.kill(pid, signal.SIGKILL)
+    assert ended, "the orphaned worker was still running a minute after its parent exited"
