@@ -41,8 +41,8 @@ __all__ = [
     "main",
     "run_benchmark",
     "time_baseline",
+    "time_browser_test",
     "time_notebook",
-    "time_suite",
     "time_test_command",
 ]
 
@@ -156,25 +156,24 @@ def time_baseline(path: pathlib.Path, baseline_root: pathlib.Path, timeout: int 
             os.environ["PYTHONPATH"] = before
 
 
-def time_suite(browser: bool = False) -> Row:
-    """Wall time of the unit tests (``pytest tests``), or of the browser test alone."""
-    if browser:
-        label, selection = "browser test: pytest tests/browser", ["tests/browser"]
-    else:
-        label, selection = (
-            "unit tests: pytest tests (no browser, no autograding)",
-            ["tests", "--ignore=tests/browser", "-m", "not grading"],
-        )
-    command = [sys.executable, "-m", "pytest", *selection, "-q"]
+def time_browser_test() -> Row:
+    """Wall time of the browser test alone (``pytest tests/browser``)."""
+    label = "browser test: pytest tests/browser"
+    command = [sys.executable, "-m", "pytest", "tests/browser", "-q"]
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     summary = lines[-1].strip("= ") if lines else f"exit code {done.returncode}"
-    for line in lines:
+    _print_failures(done.stdout)
+    return Row(label, elapsed, summary, ok=done.returncode == 0)
+
+
+def _print_failures(pytest_output: str) -> None:
+    """Echo pytest's FAILED / ERROR summary lines, indented under the row being timed."""
+    for line in pytest_output.splitlines():
         if line.startswith(("FAILED ", "ERROR ")):
             print(f"    {line}", flush=True)
-    return Row(label, elapsed, summary, ok=done.returncode == 0)
 
 
 def time_test_command(budget: float = TEST_COMMAND_BUDGET) -> Row:
@@ -193,9 +192,7 @@ def time_test_command(budget: float = TEST_COMMAND_BUDGET) -> Row:
     within = "within" if elapsed <= budget else "OVER"
     verdict = f"{elapsed / 60:.1f} min, {within} the {budget / 60:g} min budget"
     if done.returncode != 0:
-        for line in done.stdout.splitlines():
-            if line.startswith(("FAILED ", "ERROR ")):
-                print(f"    {line}", flush=True)
+        _print_failures(done.stdout)
         verdict = f"FAILED (exit code {done.returncode}); " + verdict
     result = "; ".join([*summaries, verdict])
     return Row("make test (environment installed)", elapsed, result, ok=done.returncode == 0)
@@ -285,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(time_test_command())
         print(f"  {rows[-1].total:6.1f} s  {rows[-1].what}  {rows[-1].result}", flush=True)
     if args.browser:
-        rows.append(time_suite(browser=True))
+        rows.append(time_browser_test())
         print(f"  {rows[-1].total:6.1f} s  {rows[-1].what}  {rows[-1].result}", flush=True)
     outputs: list[str] = []
     if not args.no_patterns:

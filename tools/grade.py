@@ -232,8 +232,8 @@ def _grade_in(
     rounds = max((len(v) for w in wrongs.values() for v in w.values()), default=0)
     students = ["instructor", "release", *[f"wrong-{k + 1}" for k in range(min(rounds, 2))]]
     # One course per submission, so that several can be graded at once without sharing a
-    # gradebook (SQLite).
-    # nbgrader generates the release once; the other courses are copies with their own root.
+    # gradebook (SQLite): nbgrader generates the release once, the others are copies of that
+    # course with their own root.
     courses = {student: course / student for student in students}
     _new_course(courses[students[0]], notebooks)
     for student in students[1:]:

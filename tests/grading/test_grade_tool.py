@@ -183,22 +183,19 @@ def test_a_dead_kernel_is_graded_again_and_other_failures_are_not(tmp_path, monk
     assert len(calls) == 2 and "s: a kernel died; grading each notebook" in capsys.readouterr().err
     assert "--notebook=dies" in calls[1]  # nbgrader dropped the submission: each graded alone
 
-    def always_dies(args, course_root):
-        calls.append(args)
-        raise RuntimeError("Kernel died")
+    def fails_with(message):
+        def fake_nbgrader(args, course_root):
+            calls.append(args)
+            raise RuntimeError(message)
 
-    calls.clear()
-    monkeypatch.setattr(grade, "nbgrader", always_dies)
-    with pytest.raises(RuntimeError, match="Kernel died"):
-        grade._autograde(tmp_path, "s", [tmp_path / "dies.ipynb"])
-    assert len(calls) == grade.HANG_RETRIES + 1
+        return fake_nbgrader
 
-    def other_failure(args, course_root):
-        calls.append(args)
-        raise RuntimeError("nbgrader: no such assignment")
-
-    calls.clear()
-    monkeypatch.setattr(grade, "nbgrader", other_failure)
-    with pytest.raises(RuntimeError, match="no such assignment"):
-        grade._autograde(tmp_path, "s", [tmp_path / "dies.ipynb"])
-    assert len(calls) == 1
+    for message, expected_calls in [
+        ("Kernel died", grade.HANG_RETRIES + 1),  # every time: bounded retries, then the error
+        ("nbgrader: no such assignment", 1),  # not a dead kernel: no retry
+    ]:
+        calls.clear()
+        monkeypatch.setattr(grade, "nbgrader", fails_with(message))
+        with pytest.raises(RuntimeError, match=message):
+            grade._autograde(tmp_path, "s", [tmp_path / "dies.ipynb"])
+        assert len(calls) == expected_calls, message
