@@ -25,30 +25,30 @@ course: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks --no-browser \
 		$(if $(filter 0,$(shell id -u)),--allow-root)
 
-# pytest-xdist spreads tests over JOBS processes (2: a 2-core laptop). The browser tests stay in
-# one process (one JupyterLab, one Chromium: tests/browser/conftest.py), the three nbgrader
-# gradings start first (tests/grading/conftest.py), every other test goes wherever a process is
-# free. Under nbval each notebook's cells stay together, in order, in one process (loadscope).
+# pytest-xdist spreads tests over JOBS processes (2: a 2-core laptop), in the order conftest.py
+# sets: the three nbgrader gradings first, then the browser tests (all in one process: one
+# JupyterLab, one Chromium), then the notebooks under nbval (each notebook's cells together, in
+# order, in one process), then every other test wherever a process is free.
 JOBS ?= 2
+XDIST := -n $(JOBS) --dist loadgroup --no-loadscope-reorder
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300
 
-## Run every check: lint, then every test in tests/ (the unit tests, the browser test and
-## nbgrader autograding of every exercise: right, untouched and wrong answers) in one pytest run,
-## then every notebook under nbval. `make unit`, `make grading`, `make notebooks-test` run parts.
+## Run every check: lint, then one pytest run over every test in tests/ (the unit tests, the
+## browser test and nbgrader autograding of every exercise: right, untouched and wrong answers)
+## and every notebook under nbval. `make unit`, `make grading`, `make notebooks-test` run parts.
 test: lint $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup tests
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(NBVAL) notebooks
+	$(BIN)/python -m pytest $(XDIST) $(NBVAL) tests notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check course_utils tools tests benchmarks
+	$(BIN)/ruff format --check course_utils tools tests benchmarks conftest.py
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup -m "not grading" tests
+	$(BIN)/python -m pytest $(XDIST) -m "not grading" tests
 
 notebooks-test: $(STAMP)
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadscope $(NBVAL) notebooks
+	$(BIN)/python -m pytest $(XDIST) $(NBVAL) notebooks
 
 ## Autograde every lab notebook and assignment with nbgrader (tests/grading/test_autograde.py).
 grading: $(STAMP)

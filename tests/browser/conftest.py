@@ -61,14 +61,13 @@ LAB_SETTINGS = {
 def pytest_collection_modifyitems(items):
     """Every test in this folder is a browser test: `pytest -m "not browser"` leaves them out.
 
-    Under pytest-xdist (`make test` runs ``-n 2 --dist loadgroup``) they all go to one worker
-    process, so that one JupyterLab and one Chromium serve them all.
+    Under pytest-xdist they all go to one worker process (the root conftest.py), so that one
+    JupyterLab and one Chromium serve them all.
     """
     here = pathlib.Path(__file__).resolve().parent
     for item in items:
         if here in item.path.resolve().parents:
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def _unavailable(reason: str):

@@ -15,8 +15,8 @@ import pytest
 
 from tools import grade, grading
 
-# Under pytest-xdist (`make test`) the three gradings start first (conftest.py), each grading
-# two submissions at once.
+# Under pytest-xdist (`make test`) the three gradings start right after the browser tests (the
+# root conftest.py), each grading two submissions at once.
 pytestmark = pytest.mark.grading
 
 ASSIGNMENTS = [name for name in grading.ASSIGNMENTS if grading.notebooks_of(name)]

@@ -1,0 +1,74 @@
+"""How `make test` spreads one pytest run over pytest-xdist's processes.
+
+`make test` runs ``tests/`` and every notebook under nbval in one run, on ``-n 2 --dist loadgroup
+--no-loadscope-reorder``. Two rules, both here:
+
+- **What must share a process.** Under nbval a notebook's cells are its tests and share one
+  kernel, so they run in order in one process; the browser tests (``tests/browser/``) share one
+  JupyterLab and one Chromium, so they too run in one process. pytest-xdist's own way to say so,
+  the ``xdist_group`` marker, silently stopped working with pytest 9.2 (pytest-dev/pytest-xdist
+  #1386: xdist marks a group by rewriting each test's id, which pytest 9.2 no longer reads), so
+  ``CourseScheduling`` finds these groups from the tests' paths instead; any ``xdist_group``
+  marker still counts once xdist works again.
+- **Longest first.** With ``--no-loadscope-reorder`` the work is handed out in collection order,
+  which ``pytest_collection_modifyitems`` sets: the browser tests, then the three nbgrader
+  gradings (the labs grade seven notebooks, assignment 5 trains more than assignment 4), then
+  the notebooks, then everything else. The many short unit tests come last and fill the gaps,
+  instead of a long test running alone at the end while the other process idles. (pytest-xdist
+  gives each process a second piece of work up front when its first holds at most two tests: the
+  browser tests come first so that they never wait behind a grading.)
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent
+BROWSER = "tests/browser/"
+GRADINGS_FIRST = ["labs", "assignment5", "assignment4"]
+
+
+def shared_process(nodeid: str) -> str | None:
+    """The group a test must share a process with (a notebook's path, or "browser"), or None."""
+    path = nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        return path
+    if path.startswith(BROWSER):
+        return "browser"
+    return None
+
+
+def _rank(item: pytest.Item) -> int:
+    group = shared_process(item.nodeid)
+    if group == "browser":
+        return 0
+    if "test_autograde.py" in item.nodeid:
+        for position, name in enumerate(GRADINGS_FIRST, start=1):
+            if f"[{name}]" in item.nodeid:
+                return position
+    rest = len(GRADINGS_FIRST) + 1
+    if group is not None:
+        return rest
+    return rest + 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_rank)  # stable: within a rank every test keeps its place
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under ``--dist loadgroup``, `CourseScheduling`; any other ``--dist``, pytest-xdist's own."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class CourseScheduling(LoadGroupScheduling):
+        """pytest-xdist's loadgroup, with each notebook and the browser tests one group."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            return shared_process(nodeid) or super()._split_scope(nodeid)
+
+    return CourseScheduling(config, log)
