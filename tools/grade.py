@@ -164,13 +164,20 @@ def _new_course(course: pathlib.Path, notebooks: list[pathlib.Path]) -> None:
 HANG_RETRIES = 2
 
 
-def _timed_out(autograded: pathlib.Path) -> bool:
-    """True if nbgrader recorded a cell whose kernel never answered (CellTimeoutError)."""
+def _timed_out(autograded: pathlib.Path) -> list[int]:
+    """The cells (indices) whose kernel never answered (CellTimeoutError, nbgrader recorded)."""
     notebook = nbformat.read(autograded, as_version=4)
-    return any(
-        output.get("ename") == "CellTimeoutError"
-        for cell in notebook.cells
-        for output in cell.get("outputs", [])
+    return [
+        index
+        for index, cell in enumerate(notebook.cells)
+        if any(output.get("ename") == "CellTimeoutError" for output in cell.get("outputs", []))
+    ]
+
+
+def _report_hang(student: str, path: pathlib.Path, cells: list[int]) -> None:
+    where = ", ".join(str(index) for index in cells)
+    print(
+        f"{student}/{path.name}: a cell got no reply (cell {where}); grading again", file=sys.stderr
     )
 
 
@@ -189,9 +196,10 @@ def _autograde(course: pathlib.Path, student: str, notebooks: list[pathlib.Path]
     command = ["autograde", ASSIGNMENT, "--create", "--force", f"--student={student}"]
     try:
         nbgrader(command, course)  # one process (one start-up of nbgrader) for every notebook
-        again = [path for path in notebooks if _timed_out(_autograded(course, student, path))]
+        hung = {path: _timed_out(_autograded(course, student, path)) for path in notebooks}
+        again = [path for path, cells in hung.items() if cells]
         for path in again:
-            print(f"{student}/{path.name}: a cell got no reply; grading again", file=sys.stderr)
+            _report_hang(student, path, hung[path])
     except RuntimeError as error:  # the kernel itself died (seen once, in assignment 5)
         if "Kernel died" not in str(error):
             raise
@@ -214,10 +222,11 @@ def _grade_again(
                 raise
             print(f"{student}/{path.name}: the kernel died; grading again", file=sys.stderr)
             continue
-        if not _timed_out(_autograded(course, student, path)):
+        cells = _timed_out(_autograded(course, student, path))
+        if not cells:
             return
         if attempt < HANG_RETRIES:
-            print(f"{student}/{path.name}: a cell got no reply; grading again", file=sys.stderr)
+            _report_hang(student, path, cells)
 
 
 def _autograded(course: pathlib.Path, student: str, path: pathlib.Path) -> pathlib.Path:
