@@ -141,7 +141,9 @@ def run_all_cells(page, relative: pathlib.Path) -> dict:
     deadline = time.monotonic() + RUN_TIMEOUT
     state = None
     while time.monotonic() < deadline:
-        time.sleep(1.0)
+        # Playwright's own wait, not time.sleep: it keeps handling the page's events (the test's
+        # request filter runs in this process) while the kernel works
+        page.wait_for_timeout(250)
         state = page.evaluate(NOTEBOOK_STATE_JS, relative.as_posix())
         if state is None:
             continue

@@ -72,7 +72,7 @@ def test_notebook_runs_renders_and_its_widget_responds(browser, lab, artifacts, 
         rendered = page.evaluate(RENDERED_JS, relative.as_posix())
         deadline = time.monotonic() + 30
         while rendered["problems"] and time.monotonic() < deadline:
-            page.wait_for_timeout(1000)
+            page.wait_for_timeout(250)
             rendered = page.evaluate(RENDERED_JS, relative.as_posix())
         show_first(page, ".jp-OutputArea-output .jupyter-widgets")
         page.wait_for_timeout(500)
