@@ -26,8 +26,8 @@ course: $(STAMP)
 		$(if $(filter 0,$(shell id -u)),--allow-root)
 
 # pytest-xdist spreads tests over JOBS processes (2: a 2-core laptop), in the order conftest.py
-# sets: the three nbgrader gradings first, then the browser tests (all in one process: one
-# JupyterLab, one Chromium), then the notebooks under nbval (each notebook's cells together, in
+# sets: the browser tests first (all in one process: one JupyterLab, one Chromium), then the
+# three nbgrader gradings, then the notebooks under nbval (each notebook's cells together, in
 # order, in one process), then every other test wherever a process is free.
 JOBS ?= 2
 XDIST := -n $(JOBS) --dist loadgroup --no-loadscope-reorder
