@@ -4,7 +4,7 @@ import gc
 
 import pytest
 
-from course_utils.notebook import RARE_GC_THRESHOLDS, after_tasks, setup
+from course_utils.notebook import RARE_GC_THRESHOLDS, after_tasks, collect_garbage_rarely, setup
 
 
 @pytest.fixture
@@ -25,6 +25,12 @@ def test_without_rare_gc_the_collector_is_left_alone(gc_thresholds):
     gc.set_threshold(700, 10, 10)
     setup(seed=0)
     assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_collect_garbage_rarely_is_what_rare_gc_does(gc_thresholds):
+    gc.set_threshold(700, 10, 10)
+    collect_garbage_rarely()
+    assert gc.get_threshold() == RARE_GC_THRESHOLDS
 
 
 def test_rare_gc_must_be_a_bool(gc_thresholds):

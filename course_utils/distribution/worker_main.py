@@ -37,6 +37,7 @@ from course_utils.distribution.demo import build_model, make_data
 from course_utils.distribution.launch import PARENT_PID_VARIABLE
 from course_utils.distribution.ports import PortInUseError, port_in_use, port_in_use_message
 from course_utils.distribution.strategy import DistributedTrainer, checkpoint_dir_for, is_chief
+from course_utils.notebook import collect_garbage_rarely
 
 # The demo task lives in the library (demo.py); notebook 06 imports it from here too.
 __all__ = ["FIT_MARKER", "build_model", "exit_when_orphaned", "make_data", "main"]
@@ -46,6 +47,7 @@ FIT_MARKER = "KERAS-FIT:"
 
 
 def main(argv: list[str] | None = None) -> int:
+    collect_garbage_rarely()  # before TensorFlow loads: about 0.3 s less CPU per worker
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="folder for worker-<index>.npz")
     parser.add_argument("--epochs", type=int, default=2)

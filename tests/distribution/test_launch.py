@@ -26,6 +26,7 @@ from course_utils.distribution.launch import (
     tf_config,
 )
 from course_utils.distribution.worker_main import FIT_MARKER
+from course_utils.notebook import RARE_GC_THRESHOLDS
 
 WORKER = ["-m", "course_utils.distribution.worker_main"]
 posix_proc = pytest.mark.skipif(not pathlib.Path("/proc/self/stat").exists(), reason="needs /proc")
@@ -256,6 +257,25 @@ def test_the_module_docstring_warns_that_grpc_listens_on_every_interface():
     text = " ".join(launch.__doc__.split())
     assert "listens* on every interface" in text and "without authentication" in text
     assert "firewall" in text
+
+
+def test_a_worker_makes_the_cycle_collector_rare_before_it_imports_tensorflow(tmp_path):
+    # The worker process itself, stopped where it would import TensorFlow: what are its
+    # collector thresholds, and is TensorFlow loaded yet?
+    probe = (
+        "import gc, sys\n"
+        "import course_utils.distribution.worker_main as w\n"
+        "def stop():\n"
+        "    print(gc.get_threshold(), 'tensorflow' in sys.modules)\n"
+        "    raise SystemExit(0)\n"
+        "w.tensorflow = stop\n"
+        f"w.main(['--out', {str(tmp_path)!r}])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{RARE_GC_THRESHOLDS} False"
 
 
 def test_each_output_line_keeps_its_arrival_time():
