@@ -206,11 +206,17 @@ def move_control(page, relative: pathlib.Path, index: int, round_: int) -> tuple
     return action, time.monotonic()
 
 
-def change_and_time(page, relative, index, round_, shot_prefix: pathlib.Path) -> Change:
-    """Move a control, wait for the output to change and settle, take screenshots around it."""
-    before = wait_settled(
-        page, relative, index, cell_view(page, relative, index)["signature"], time.monotonic()
-    )[0]
+def change_and_time(
+    page, relative, index, round_, shot_prefix: pathlib.Path, before: dict | None = None
+) -> Change:
+    """Move a control, wait for the output to change and settle, take screenshots around it.
+
+    ``before``: the cell's view, already settled (``wait_rendered``); else it is waited for.
+    """
+    if before is None:
+        before = wait_settled(
+            page, relative, index, cell_view(page, relative, index)["signature"], time.monotonic()
+        )[0]
     page.screenshot(path=f"{shot_prefix}_before.png")
     action, start = move_control(page, relative, index, round_)
     deadline = start + CHANGE_TIMEOUT
@@ -278,13 +284,15 @@ def present_and_move(page, relative: pathlib.Path, artifacts: pathlib.Path) -> W
            panel.content.scrollToItem(index, 'start'); }""",
         [relative.as_posix(), index],
     )
-    wait_rendered(page, relative, index)
+    settled = wait_rendered(page, relative, index)
     # the screenshots show the widget and its output, as a student scrolled to it sees them
     page.locator(".jp-Notebook .jp-Cell").nth(index).locator(
         ".jp-OutputArea-output .jupyter-widgets"
     ).first.evaluate("node => node.scrollIntoView({block: 'start'})")
     controls = page.evaluate(CONTROLS_JS, [relative.as_posix(), index])
-    notebook_change = change_and_time(page, relative, index, 0, artifacts / f"{stem}_notebook")
+    notebook_change = change_and_time(
+        page, relative, index, 0, artifacts / f"{stem}_notebook", before=settled
+    )
 
     # Lecture mode: present from the widget's cell, run it again there, move the new widget.
     first_ids = cell_view(page, relative, index)["ids"]
@@ -304,8 +312,10 @@ def present_and_move(page, relative: pathlib.Path, artifacts: pathlib.Path) -> W
         while cell_view(page, relative, index)["ids"] in ([], first_ids):
             assert time.monotonic() < deadline, f"{relative}: the cell did not re-run on the slide"
             page.wait_for_timeout(200)
-        wait_rendered(page, relative, index)
-        slide_change = change_and_time(page, relative, index, 1, artifacts / f"{stem}_slide")
+        settled = wait_rendered(page, relative, index)
+        slide_change = change_and_time(
+            page, relative, index, 1, artifacts / f"{stem}_slide", before=settled
+        )
         on_slide = cell_view(page, relative, index)
         still_presenting = page.evaluate("() => document.body.dataset.jpDeckMode")
     finally:
