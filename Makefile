@@ -27,8 +27,9 @@ course: $(STAMP)
 
 # pytest-xdist spreads tests over JOBS processes (2: a 2-core laptop), in the order conftest.py
 # sets: the browser tests first (all in one process: one JupyterLab, one Chromium), then the
-# three nbgrader gradings, then the notebooks under nbval (each notebook's cells together, in
-# order, in one process), then every other test wherever a process is free.
+# three nbgrader gradings, the longest test modules, the notebooks under nbval (each notebook's
+# cells together, in order, in one process), then every other test module (each whole, in one
+# process) wherever a process is free.
 JOBS ?= 2
 XDIST := -n $(JOBS) --dist loadgroup --no-loadscope-reorder
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300

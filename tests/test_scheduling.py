@@ -73,6 +73,8 @@ def test_the_browser_tests_share_one_process_and_run_first(suite):
     other = [worker for name, worker in runs if name.startswith("tests/another/")]
     assert len(browser) == 12 and len(other) == 12
     assert len(set(browser)) == 1, f"the browser tests ran in {sorted(set(browser))}"
+    # one module, one process: its module-scoped fixtures are built once
+    assert len(set(other)) == 1, f"the tests of one module ran in {sorted(set(other))}"
     # the other process did not wait for them: it took other tests meanwhile
     assert set(other) - set(browser), "only one process ran tests"
     # handed out first: the browser process started with them
