@@ -44,9 +44,14 @@ LONG_MODULES = [
 ]
 
 
+def module_of(nodeid: str) -> str:
+    """The path of the file a test comes from: a test module or a notebook."""
+    return nodeid.split("::", 1)[0]
+
+
 def shared_process(nodeid: str) -> str | None:
     """The group a test must share a process with (a notebook's path, or "browser"), or None."""
-    path = nodeid.split("::", 1)[0]
+    path = module_of(nodeid)
     if path.endswith(".ipynb"):
         return path
     if path.startswith(BROWSER):
@@ -63,7 +68,7 @@ def _rank(item: pytest.Item) -> int:
             if f"[{name}]" in item.nodeid:
                 return position
     rest = len(GRADINGS_FIRST) + 1
-    path = item.nodeid.split("::", 1)[0]
+    path = module_of(item.nodeid)
     if path in LONG_MODULES:
         return rest + LONG_MODULES.index(path)
     rest += len(LONG_MODULES)
@@ -91,7 +96,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
             if group is not None:
                 return group
             scope = super()._split_scope(nodeid)  # an xdist_group marker's group, else nodeid
-            path = nodeid.split("::", 1)[0]
+            path = module_of(nodeid)
             if scope != nodeid or path in ONE_TEST_AT_A_TIME:
                 return scope
             return path

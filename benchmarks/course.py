@@ -12,7 +12,11 @@ main``) every notebook is timed twice in turn, first DIR's copy with DIR's own `
 baseline's wall time and the speed-up (baseline / this).
 
 For every notebook: the kernel's start-up (until it answers) and the execution of all cells,
-with nbclient, the way ``make notebooks`` runs them (the notebooks are not written back). Then
+with nbclient, the way ``make notebooks`` runs them (the notebooks are not written back), and the
+CPU time (user + system) of the kernel and every process it started, such as 01's spare
+processes and 06's workers. On a machine with N cores a notebook's wall time cannot drop below
+its CPU time / N, so the CPU column says how much a notebook can still gain from scheduling
+alone, and it is what a busy machine (the test command) pays for every run. Then
 the README's test command, ``make test``, in the installed environment, against the course's
 budget of 12 minutes on a 2-core machine (``--browser`` also times the browser test on its own),
 and every pattern benchmark command under ``benchmarks/`` (their own
@@ -37,6 +41,7 @@ from tools.run_notebooks import notebook_paths
 
 __all__ = [
     "Row",
+    "children_cpu_seconds",
     "machine_info",
     "main",
     "run_benchmark",
@@ -69,6 +74,23 @@ class Row:
     execution: float | None = None
     ok: bool = True
     baseline: float | None = None  # the same notebook from the --baseline checkout, same run
+    cpu: float | None = None  # user + system seconds of the process and all it started
+    baseline_cpu: float | None = None
+
+
+def children_cpu_seconds() -> float | None:
+    """User + system CPU seconds of this process's ended and waited-for descendants (POSIX).
+
+    A child's figure includes its own descendants that it waited for: the difference around a
+    notebook run is the kernel's CPU time plus that of every process the kernel started and
+    ended (01's spares, 06's workers). None where the ``resource`` module does not exist.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def machine_info() -> dict[str, str]:
@@ -121,13 +143,15 @@ def time_notebook(path: pathlib.Path, timeout: int = 300) -> Row:
         resources={"metadata": {"path": str(path.parent)}},
         on_notebook_start=lambda **_: ready.append(time.perf_counter()),
     )
+    cpu_before = children_cpu_seconds()
     start = time.perf_counter()
     try:
-        client.execute()
+        client.execute()  # ends by shutting the kernel down and waiting for its process
         result, ok = "ok", True
     except CellExecutionError as error:
         result, ok = f"FAILED: {str(error).strip().splitlines()[-1][:80]}", False
     end = time.perf_counter()
+    cpu_after = children_cpu_seconds()
     started = ready[0] if ready else end
     return Row(
         f"notebook {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}",
@@ -136,6 +160,7 @@ def time_notebook(path: pathlib.Path, timeout: int = 300) -> Row:
         kernel_start=started - start,
         execution=end - started,
         ok=ok,
+        cpu=None if cpu_before is None or cpu_after is None else cpu_after - cpu_before,
     )
 
 
@@ -181,9 +206,12 @@ def time_test_command(budget: float = TEST_COMMAND_BUDGET) -> Row:
 
     The environment must be installed already (``make install``): its set-up time is not counted.
     """
+    cpu_before = children_cpu_seconds()
     start = time.perf_counter()
     done = subprocess.run(["make", "test"], cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    cpu_after = children_cpu_seconds()
+    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
     summaries = [
         line.strip("= ")
         for line in done.stdout.splitlines()
@@ -195,7 +223,9 @@ def time_test_command(budget: float = TEST_COMMAND_BUDGET) -> Row:
         _print_failures(done.stdout)
         verdict = f"FAILED (exit code {done.returncode}); " + verdict
     result = "; ".join([*summaries, verdict])
-    return Row("make test (environment installed)", elapsed, result, ok=done.returncode == 0)
+    return Row(
+        "make test (environment installed)", elapsed, result, ok=done.returncode == 0, cpu=cpu
+    )
 
 
 def run_benchmark(name: str, args: list[str]) -> tuple[Row, str]:
@@ -229,16 +259,22 @@ def _seconds(value: float | None) -> str:
 
 def format_table(rows: list[Row]) -> str:
     with_baseline = any(row.baseline is not None for row in rows)
-    extra = " baseline (s) | speed-up |" if with_baseline else ""
-    lines = [
-        "| what | kernel start (s) | execution (s) | wall time (s) |" + extra + " result |",
-        "|---|---:|---:|---:|" + ("---:|---:|" if with_baseline else "") + "---|",
-    ]
+    with_cpu = any(row.cpu is not None for row in rows)
+    header = "| what | kernel start (s) | execution (s) | wall time (s) |"
+    rule = "|---|---:|---:|---:|"
+    if with_cpu:
+        header += " CPU (s) |"
+        rule += "---:|"
+    if with_baseline:
+        header += " baseline (s) | speed-up |" + (" baseline CPU (s) |" if with_cpu else "")
+        rule += "---:|---:|" + ("---:|" if with_cpu else "")
+    lines = [header + " result |", rule + "---|"]
     for row in rows:
-        cells = ""
+        cells = f" {_seconds(row.cpu)} |" if with_cpu else ""
         if with_baseline:
             speed_up = "" if row.baseline is None else f"{row.baseline / row.total:.2f}x"
-            cells = f" {_seconds(row.baseline)} | {speed_up} |"
+            cells += f" {_seconds(row.baseline)} | {speed_up} |"
+            cells += f" {_seconds(row.baseline_cpu)} |" if with_cpu else ""
         lines.append(
             f"| {row.what} | {_seconds(row.kernel_start)} | {_seconds(row.execution)} "
             f"| {row.total:.1f} |{cells} {row.result} |"
@@ -274,10 +310,12 @@ def main(argv: list[str] | None = None) -> int:
             baseline = time_baseline(path, args.baseline.resolve(), args.timeout)
             print(f"  {baseline.total:6.1f} s  baseline {baseline.what}  {baseline.result}")
         rows.append(time_notebook(path, args.timeout))
+        cpu = "" if rows[-1].cpu is None else f" (CPU {rows[-1].cpu:.1f} s)"
         if baseline is not None:
             rows[-1].baseline = baseline.total
+            rows[-1].baseline_cpu = baseline.cpu
             rows[-1].ok = rows[-1].ok and baseline.ok
-        print(f"  {rows[-1].total:6.1f} s  {rows[-1].what}  {rows[-1].result}", flush=True)
+        print(f"  {rows[-1].total:6.1f} s  {rows[-1].what}{cpu}  {rows[-1].result}", flush=True)
     if not args.quick:
         rows.append(time_test_command())
         print(f"  {rows[-1].total:6.1f} s  {rows[-1].what}  {rows[-1].result}", flush=True)

@@ -5,11 +5,12 @@ No notebook and no test command is run: ``make test`` is replaced by a stand-in.
 
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
 from benchmarks import course
-from benchmarks.course import ROOT, Row, format_table, main, time_baseline
+from benchmarks.course import ROOT, Row, children_cpu_seconds, format_table, main, time_baseline
 
 
 def test_the_table_shows_the_baseline_and_the_speed_up_only_when_there_is_one():
@@ -19,6 +20,29 @@ def test_the_table_shows_the_baseline_and_the_speed_up_only_when_there_is_one():
     header, _, row = table.splitlines()
     assert "baseline (s)" in header and "speed-up" in header
     assert "| 25.0 | 2.50x |" in row
+
+
+def test_the_cpu_columns_appear_only_when_measured():
+    assert "CPU" not in format_table([Row("notebook a", 10.0, "ok", 2.0, 8.0, baseline=25.0)])
+    table = format_table(
+        [Row("notebook a", 10.0, "ok", 2.0, 8.0, baseline=25.0, cpu=14.0, baseline_cpu=30.5)]
+    )
+    header, _, row = table.splitlines()
+    assert header.count("|") == row.count("|")
+    assert "| CPU (s) |" in header and "| baseline CPU (s) |" in header
+    assert "| 10.0 | 14.0 | 25.0 | 2.50x | 30.5 | ok |" in row
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no resource module")
+def test_children_cpu_counts_a_grandchild_that_was_waited_for():
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    # the child only starts and waits for a grandchild, which does the work
+    child = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {burn!r}], check=True)"
+    before = children_cpu_seconds()
+    subprocess.run([sys.executable, "-c", child], check=True)
+    after = children_cpu_seconds()
+    assert before is not None and after is not None
+    assert after - before >= 0.3
 
 
 def test_a_baseline_without_the_notebook_is_a_clear_error(tmp_path: pathlib.Path):
