@@ -93,6 +93,12 @@ def children_cpu_seconds() -> float | None:
     return usage.ru_utime + usage.ru_stime
 
 
+def _cpu_since(before: float | None) -> float | None:
+    """Descendants' CPU seconds since ``before`` (a ``children_cpu_seconds()``), or None."""
+    after = children_cpu_seconds()
+    return None if before is None or after is None else after - before
+
+
 def machine_info() -> dict[str, str]:
     """CPU model and count, RAM, OS, and the Python / TensorFlow / Keras versions."""
     model = platform.processor() or platform.machine()
@@ -151,7 +157,7 @@ def time_notebook(path: pathlib.Path, timeout: int = 300) -> Row:
     except CellExecutionError as error:
         result, ok = f"FAILED: {str(error).strip().splitlines()[-1][:80]}", False
     end = time.perf_counter()
-    cpu_after = children_cpu_seconds()
+    cpu = _cpu_since(cpu_before)
     started = ready[0] if ready else end
     return Row(
         f"notebook {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}",
@@ -160,7 +166,7 @@ def time_notebook(path: pathlib.Path, timeout: int = 300) -> Row:
         kernel_start=started - start,
         execution=end - started,
         ok=ok,
-        cpu=None if cpu_before is None or cpu_after is None else cpu_after - cpu_before,
+        cpu=cpu,
     )
 
 
@@ -210,8 +216,7 @@ def time_test_command(budget: float = TEST_COMMAND_BUDGET) -> Row:
     start = time.perf_counter()
     done = subprocess.run(["make", "test"], cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
-    cpu_after = children_cpu_seconds()
-    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    cpu = _cpu_since(cpu_before)
     summaries = [
         line.strip("= ")
         for line in done.stdout.splitlines()
