@@ -315,9 +315,11 @@ def test_a_stalled_peer_ends_in_a_deadline_error_after_the_collective_timeout(tm
     with pytest.raises(WorkerFailedError) as caught:
         launcher.run(timeout=120)
     # Worker 0 either reports the DeadlineExceededError and exits with 1, or TensorFlow's runtime
-    # aborts it (SIGABRT, -6) right after the deadline, before Python can report: a race seen on
-    # a busy machine. Worker 1 may die too once worker 0 (the coordination leader) has gone.
-    assert re.search(r"\{0: (1|-6)[,}]", str(caught.value)), str(caught.value)
+    # kills it right after the deadline, before Python can report: a race seen on a busy machine,
+    # as SIGABRT (-6) and once as SIGSEGV (-11, after TensorFlow had logged the timed-out
+    # collective). Either way the "Collective has timed out" line below must be there. Worker 1
+    # may die too once worker 0 (the coordination leader) has gone.
+    assert re.search(r"\{0: (1|-6|-11)[,}]", str(caught.value)), str(caught.value)
     stalled = _wait_for_line(launcher, 1, "stalling after 3 steps", 0)
     aborted = _wait_for_line(launcher, 0, "Collective has timed out", 0)
     assert aborted - stalled < 15.0
